@@ -1,0 +1,123 @@
+"""One Settings object for the whole tool: `LAPOR_` environment variables and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_X_QUERY = (
+    "#BeraniLAPOR OR #AyoKenalLAPOR OR #GerakanSadarLAPOR OR #AyokLAPOR "
+    "OR @LAPOR1708 OR lapor.go.id -is:retweet"
+)
+DEFAULT_HASHTAGS = (
+    "BeraniLAPOR",
+    "AyoKenalLAPOR",
+    "GerakanSadarLAPOR",
+    "AyokLAPOR",
+    "KenalLAPORsaatMudik",
+)
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Everything configurable; secrets are `SecretStr` and never leave this object in clear."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LAPOR_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite:///data/lapor.db"
+    timezone: str = "Asia/Jakarta"
+
+    # Hashtags the tool watches on every channel (without '#').
+    watched_hashtags: CommaList = list(DEFAULT_HASHTAGS)
+
+    # X (tweepy, API v2)
+    x_bearer_token: SecretStr | None = None
+    x_consumer_key: SecretStr | None = None
+    x_consumer_secret: SecretStr | None = None
+    x_access_token: SecretStr | None = None
+    x_access_token_secret: SecretStr | None = None
+    x_queries: CommaList = [DEFAULT_X_QUERY]
+    x_username: str = "LAPOR1708"
+    x_user_id: str | None = None
+    x_poll_seconds: int = 60
+    x_max_pages: int = 10
+
+    # Facebook Page (Graph API via python-facebook-api)
+    facebook_page_id: str | None = None
+    facebook_page_token: SecretStr | None = None
+    facebook_graph_version: str = "v25.0"
+    facebook_poll_seconds: int = 120
+    facebook_max_posts: int = 25
+
+    # Telegram (python-telegram-bot)
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_bot_username: str | None = None
+    telegram_poll_seconds: int = 10
+    telegram_base_url: str = "https://api.telegram.org/bot"
+
+    # LINE and Messenger (webhooks)
+    line_channel_secret: SecretStr | None = None
+    line_channel_access_token: SecretStr | None = None
+    messenger_app_secret: SecretStr | None = None
+    messenger_verify_token: SecretStr | None = None
+    messenger_page_token: SecretStr | None = None
+
+    # Demo stream: on by default when no platform is configured.
+    demo_enabled: bool | None = None
+    demo_seed: int = 1708
+    demo_per_poll: int = 6
+    demo_poll_seconds: int = 20
+
+    # Retries: exponential backoff with jitter, capped.
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 900.0
+
+    # Processes started by `lapor-social run`.
+    console_port: int = 8501
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+
+    @field_validator("watched_hashtags", "x_queries", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            sep = "\n" if "\n" in value else ","
+            return [part.strip() for part in value.split(sep) if part.strip()]
+        return value
+
+    @field_validator("watched_hashtags")
+    @classmethod
+    def _strip_hash(cls, value: list[str]) -> list[str]:
+        return [tag.lstrip("#") for tag in value]
+
+    def any_platform_configured(self) -> bool:
+        """Return True when at least one real platform has its credentials set."""
+        return any(
+            (
+                self.x_bearer_token,
+                self.facebook_page_id and self.facebook_page_token,
+                self.telegram_bot_token,
+                self.line_channel_secret,
+                self.messenger_app_secret,
+            )
+        )
+
+    def demo_on(self) -> bool:
+        """Return whether the demo stream runs: as set, or on when no platform is configured."""
+        if self.demo_enabled is not None:
+            return self.demo_enabled
+        return not self.any_platform_configured()
+
+    def sqlite_path(self) -> Path | None:
+        """Return the SQLite file path when the store is SQLite on disk, else None."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url[len(prefix) :])
+        return None
