@@ -115,6 +115,21 @@ class Settings(BaseSettings):
             return self.demo_enabled
         return not self.any_platform_configured()
 
+    def secret_values(self) -> list[str]:
+        """Return every secret that is set, longest first (for redaction only)."""
+        values = [
+            value.get_secret_value()
+            for value in self.__dict__.values()
+            if isinstance(value, SecretStr) and value.get_secret_value()
+        ]
+        return sorted(values, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """Return `text` with every configured secret replaced by '***'."""
+        for secret in self.secret_values():
+            text = text.replace(secret, "***")
+        return text
+
     def sqlite_path(self) -> Path | None:
         """Return the SQLite file path when the store is SQLite on disk, else None."""
         prefix = "sqlite:///"

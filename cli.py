@@ -1,0 +1,310 @@
+"""The command line, installed as `lapor-social`: wires settings, store and services together."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.clock import local, parse_iso, utcnow
+from core.db import make_engine, make_sessionmaker, transaction, upgrade
+from core.errors import InputError, LaporError
+from core.logs import configure_logging
+from core.mentions import save_batch
+from core.models import QuarantineItem
+from core.settings import Settings
+
+log = logging.getLogger("lapor.cli")
+
+
+def _factory(settings: Settings) -> sessionmaker[Session]:
+    return make_sessionmaker(make_engine(settings.database_url))
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    upgrade(settings.database_url)
+    print(f"database is up to date ({_where(settings)})")
+    return 0
+
+
+def _where(settings: Settings) -> str:
+    path = settings.sqlite_path()
+    if path is not None:
+        return f"SQLite {path}"
+    return "PostgreSQL" if settings.database_url.startswith("postgresql") else "database"
+
+
+def cmd_demo_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from listeners.demo import history
+
+    if not settings.demo_on():
+        print("demo stream is off (a platform is configured); nothing loaded")
+        return 0
+    now = utcnow()
+    batch = history(days=args.days, seed=settings.demo_seed, now=now)
+    with transaction(_factory(settings)) as session:
+        result = save_batch(session, "demo", batch, now)
+    print(
+        f"demo history: {result.inserted} new mentions, {result.updated} already there, "
+        f"{result.quarantined} quarantined"
+    )
+    return 0
+
+
+def cmd_listen(args: argparse.Namespace, settings: Settings) -> int:
+    from listeners.registry import REGISTRY, polled
+    from listeners.service import poll_once
+
+    enabled = {spec.name for spec in polled(settings)}
+    for name in args.only or []:
+        if name not in REGISTRY:
+            raise InputError(f"There is no listener {name!r}; choose from {', '.join(REGISTRY)}.")
+        if name not in enabled:
+            raise InputError(f"Listener {name!r} is off: {REGISTRY[name].off_reason(settings)}.")
+    names = args.only or sorted(enabled)
+    if not names:
+        raise InputError(
+            "No listener is enabled; set a platform's keys or LAPOR_DEMO_ENABLED=true."
+        )
+    if not args.once:
+        import scheduler
+
+        scheduler.run(settings, persistent=False, only=names)
+        return 0
+    factory = _factory(settings)
+    for name in names:
+        out = poll_once(name, settings, factory)
+        r = out.result
+        print(
+            f"{name}: {out.status} — {r.inserted} new, {r.updated} updated, "
+            f"{r.quarantined} quarantined{(' — ' + out.detail) if out.detail else ''}"
+        )
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    import scheduler
+
+    scheduler.run(settings, persistent=True)
+    return 0
+
+
+def _mapping(pairs: Sequence[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or not field or not column:
+            raise InputError(f"--map takes FIELD=COLUMN (e.g. text=tweet), not {pair!r}.")
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from listeners.importer import import_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise InputError(f"There is no file {path}.")
+    summary = import_file(
+        path,
+        _factory(settings),
+        fmt=args.format,
+        mapping=_mapping(args.map) or None,
+        platform=args.platform,
+        progress=not args.quiet,
+        restart=args.restart,
+    )
+    print(
+        f"{path.name} ({summary.format}): {summary.lines} lines — {summary.imported} imported, "
+        f"{summary.updated} updated, {summary.quarantined} quarantined"
+    )
+    if summary.quarantined:
+        print("see them with: lapor-social quarantine list")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from core.export import export_mentions
+
+    since = _parse_date(args.since) if args.since else None
+    count = export_mentions(_factory(settings), Path(args.out), since=since)
+    print(f"wrote {count} mentions to {args.out}")
+    return 0
+
+
+def _parse_date(text: str) -> datetime:
+    try:
+        return parse_iso(text if "T" in text or " " in text else f"{text}T00:00:00+07:00")
+    except ValueError:
+        raise InputError(f"{text!r} is not a date; use YYYY-MM-DD or an ISO timestamp.") from None
+
+
+def cmd_quarantine(args: argparse.Namespace, settings: Settings) -> int:
+    factory = _factory(settings)
+    if args.action == "retry":
+        from listeners.service import retry_quarantine
+
+        result = retry_quarantine(factory, args.ids or None)
+        print(f"retried {result.retried}: {result.resolved} stored, {result.still_bad} still bad")
+        return 0
+    with factory() as session:
+        stmt = select(QuarantineItem).order_by(QuarantineItem.id.desc()).limit(args.limit)
+        if not args.all:
+            stmt = stmt.where(QuarantineItem.resolved_at.is_(None))
+        rows = list(session.scalars(stmt))
+    if not rows:
+        print("quarantine is empty")
+    for row in rows:
+        when = local(row.received_at, settings.timezone).strftime("%Y-%m-%d %H:%M")
+        state = "resolved" if row.resolved_at else f"open, {row.attempts} retries"
+        raw = row.raw.replace("\n", " ")
+        print(f"#{row.id} {when} {row.listener} ({state}): {row.reason}\n    {raw[:160]}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from listeners.registry import REGISTRY
+
+    for spec in REGISTRY.values():
+        reason = spec.off_reason(settings)
+        print(f"{spec.label:22} {'off — ' + reason if reason else 'on'}")
+    print(f"{'Store':22} {_where(settings)}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Start the console, the scheduler and the webhook receiver; stop all when one stops."""
+    bin_dir = Path(sys.executable).parent
+    here = Path(__file__).resolve().parent
+    commands = {
+        "scheduler": [str(bin_dir / "lapor-social"), "scheduler"],
+        "webhooks": [
+            str(bin_dir / "uvicorn"),
+            "listeners.webhooks:app",
+            "--host",
+            settings.webhook_host,
+            "--port",
+            str(settings.webhook_port),
+            "--no-access-log",
+        ],
+        "console": [
+            str(bin_dir / "streamlit"),
+            "run",
+            str(here / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(settings.console_port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+    }
+    procs = {name: subprocess.Popen(cmd, cwd=os.getcwd()) for name, cmd in commands.items()}
+    print(
+        f"console  http://localhost:{settings.console_port}\n"
+        f"webhooks http://{settings.webhook_host}:{settings.webhook_port}/webhooks/(line|messenger|telegram)\n"
+        "Ctrl-C stops everything."
+    )
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    while not stopping:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                print(f"{name} exited with code {proc.returncode}; stopping the others")
+                code, stopping = proc.returncode or 1, True
+        time.sleep(0.5)
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return code
+
+
+def parser() -> argparse.ArgumentParser:
+    """Return the argument parser of `lapor-social`."""
+    p = argparse.ArgumentParser(prog="lapor-social", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(func=cmd_db)
+
+    demo = sub.add_parser("demo", help="demo data")
+    demo.add_argument("action", choices=["seed"])
+    demo.add_argument("--days", type=int, default=7)
+    demo.set_defaults(func=cmd_demo_seed)
+
+    sub.add_parser("run", help="start console, scheduler and webhooks").set_defaults(func=cmd_run)
+    sub.add_parser("scheduler", help="the one scheduler process").set_defaults(func=cmd_scheduler)
+    sub.add_parser("status", help="which channels are on").set_defaults(func=cmd_status)
+
+    listen = sub.add_parser("listen", help="poll the enabled listeners")
+    listen.add_argument("--once", action="store_true", help="poll each listener once and exit")
+    listen.add_argument("--only", action="append", metavar="NAME", help="only this listener")
+    listen.set_defaults(func=cmd_listen)
+
+    imp = sub.add_parser("import", help="import a twarc2 JSONL, X API v2 JSON or CSV file")
+    imp.add_argument("file")
+    imp.add_argument(
+        "--format", choices=["twarc2-pages", "twarc2-flat", "x-v2-json", "csv"], default=None
+    )
+    imp.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
+    imp.add_argument("--platform", default="x", help="platform of CSV rows (default x)")
+    imp.add_argument("--restart", action="store_true", help="read from the start, not resume")
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", help="export mentions to JSONL or CSV")
+    exp.add_argument("what", choices=["mentions"])
+    exp.add_argument("--out", required=True)
+    exp.add_argument("--since", help="YYYY-MM-DD (Asia/Jakarta) or ISO timestamp")
+    exp.set_defaults(func=cmd_export)
+
+    q = sub.add_parser("quarantine", help="items that could not be parsed")
+    q.add_argument("action", choices=["list", "retry"])
+    q.add_argument("ids", nargs="*", type=int)
+    q.add_argument("--all", action="store_true", help="include resolved items")
+    q.add_argument("--limit", type=int, default=50)
+    q.set_defaults(func=cmd_quarantine)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `lapor-social`; a person's mistake prints one sentence and exits 2."""
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        print(f"lapor-social: a setting is wrong: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    try:
+        return int(args.func(args, settings) or 0)
+    except LaporError as exc:
+        print(f"lapor-social: {settings.redact(str(exc))}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""The one scheduler process: polls every enabled listener at its interval, drains webhook events.
+
+APScheduler 3.11 with its SQLAlchemy job store; its documentation forbids sharing a job store
+between schedulers, so exactly one process runs `lapor-social scheduler`. `lapor-social listen`
+runs the same jobs on an in-memory store for a foreground session.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.clock import utcnow
+from core.db import make_engine, make_sessionmaker
+from core.settings import Settings
+from listeners.registry import polled
+from listeners.service import clear_stopped, poll_once
+
+log = logging.getLogger("lapor.scheduler")
+
+WEBHOOK_DRAIN_SECONDS = 15
+_context: dict[str, object] = {}
+
+
+def configure(settings: Settings, factory: sessionmaker[Session]) -> None:
+    """Set what the jobs of this process use (jobs are stored by reference, not with state)."""
+    _context["settings"], _context["factory"] = settings, factory
+
+
+def _settings_and_factory() -> tuple[Settings, sessionmaker[Session]]:
+    if "settings" not in _context:
+        settings = Settings()
+        configure(settings, make_sessionmaker(make_engine(settings.database_url)))
+    return _context["settings"], _context["factory"]  # type: ignore[return-value]
+
+
+def poll_job(name: str) -> None:
+    """Job: poll listener `name` once (a poll never raises for a platform error)."""
+    settings, factory = _settings_and_factory()
+    outcome = poll_once(name, settings, factory)
+    if outcome.status == "ok" and (outcome.result.inserted or outcome.result.quarantined):
+        log.info(
+            "%s: %d new, %d updated, %d quarantined",
+            name,
+            outcome.result.inserted,
+            outcome.result.updated,
+            outcome.result.quarantined,
+        )
+    elif outcome.status not in ("ok", "skipped"):
+        log.warning("%s: %s (%s)", name, outcome.status, outcome.detail)
+
+
+def webhook_job() -> None:
+    """Job: parse webhook bodies stored but not yet processed (after a crash, or a backlog)."""
+    from listeners.webhooks import process_pending
+
+    settings, factory = _settings_and_factory()
+    count = process_pending(factory, settings)
+    if count:
+        log.info("webhooks: processed %d stored events", count)
+
+
+def build(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    *,
+    persistent: bool = True,
+    only: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> BackgroundScheduler:
+    """Return a started scheduler whose jobs poll the enabled listeners (all, or `only`).
+
+    Jobs of listeners that are no longer enabled are removed from a persistent store.
+    """
+    configure(settings, factory)
+    store = (
+        SQLAlchemyJobStore(engine=make_engine(settings.database_url))
+        if persistent
+        else MemoryJobStore()
+    )
+    scheduler = BackgroundScheduler(
+        jobstores={"default": store},
+        executors={"default": ThreadPoolExecutor(8)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        timezone="Asia/Jakarta",
+    )
+    scheduler.start()
+    now = now or utcnow()
+    wanted = {}
+    for i, spec in enumerate(polled(settings)):
+        if only and spec.name not in only:
+            continue
+        job_id = f"poll:{spec.name}"
+        wanted[job_id] = spec
+        scheduler.add_job(
+            "scheduler:poll_job",
+            "interval",
+            args=[spec.name],
+            id=job_id,
+            name=spec.label,
+            seconds=max(1, spec.interval(settings)),
+            replace_existing=True,
+            next_run_time=now + timedelta(seconds=i),  # stagger the first polls
+        )
+    if not only:
+        scheduler.add_job(
+            "scheduler:webhook_job",
+            "interval",
+            id="webhooks:pending",
+            name="Webhook backlog",
+            seconds=WEBHOOK_DRAIN_SECONDS,
+            replace_existing=True,
+            next_run_time=now,
+        )
+        wanted["webhooks:pending"] = None
+    for job in scheduler.get_jobs():
+        if job.id not in wanted:
+            log.info("removing job %s: its listener is no longer enabled", job.id)
+            job.remove()
+    return scheduler
+
+
+def run(settings: Settings, *, persistent: bool = True, only: Sequence[str] | None = None) -> None:
+    """Run the scheduler in the foreground until SIGINT or SIGTERM."""
+    factory = make_sessionmaker(make_engine(settings.database_url))
+    for name in clear_stopped(factory):
+        log.info("%s: was stopped; trying again with the current settings", name)
+    scheduler = build(settings, factory, persistent=persistent, only=only)
+    names = [job.id for job in scheduler.get_jobs()]
+    log.info("scheduler running: %s", ", ".join(names) or "no listener enabled")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    scheduler.shutdown(wait=True)
+    log.info("scheduler stopped")
+
+
+if __name__ == "__main__":
+    from cli import main
+
+    main(["scheduler"])
