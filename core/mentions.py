@@ -160,7 +160,7 @@ def existing_keys(session: Session, keys: Iterable[tuple[str, str]]) -> set[tupl
 def upsert_mentions(
     session: Session, listener: str, mentions: Sequence[MentionIn], now: datetime
 ) -> SaveResult:
-    """Insert new mentions and refresh the metrics of known ones; never a second row.
+    """Insert new mentions and refresh known ones (metrics, text, raw); never a second row.
 
     Within one call a repeated key keeps its last version. Returns the counts.
     """
@@ -174,7 +174,13 @@ def upsert_mentions(
     ins = _insert_for(session, Mention.__table__)
     stmt = ins.on_conflict_do_update(
         index_elements=["platform", "external_id"],
-        set_={"metrics": ins.excluded.metrics, "retrieved_at": ins.excluded.retrieved_at},
+        # An edited post keeps its row and shows its latest text; first_seen_at stays.
+        set_={
+            "metrics": ins.excluded.metrics,
+            "retrieved_at": ins.excluded.retrieved_at,
+            "text": ins.excluded.text,
+            "raw": ins.excluded.raw,
+        },
     )
     tag_rows = [
         {
