@@ -69,3 +69,13 @@ def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(db_url)
     yield make_sessionmaker(engine)
     engine.dispose()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `live` call real platforms: they run only when asked for with `-m live`."""
+    if "live" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="calls a real platform; run with -m live and real keys")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)

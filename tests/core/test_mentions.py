@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from core.db import transaction
 from core.mentions import (
-    Batch,
     BadItem,
+    Batch,
     MentionIn,
     extract_handles,
     extract_hashtags,
@@ -22,7 +22,9 @@ from core.models import Mention, MentionHashtag, QuarantineItem
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
 
-def mention(eid: str, likes: int = 0, text: str = "Jalan rusak #BeraniLAPOR @LAPOR1708") -> MentionIn:
+def mention(
+    eid: str, likes: int = 0, text: str = "Jalan rusak #BeraniLAPOR @LAPOR1708"
+) -> MentionIn:
     return MentionIn(
         platform="x",
         external_id=eid,
@@ -45,7 +47,9 @@ def test_same_item_twice_updates_metrics_and_keeps_one_row(factory):
     with transaction(factory) as s:
         first = save_batch(s, "x", Batch(mentions=[mention("1", likes=1)]), T0)
     with transaction(factory) as s:
-        second = save_batch(s, "x", Batch(mentions=[mention("1", likes=9)]), T0 + timedelta(hours=1))
+        second = save_batch(
+            s, "x", Batch(mentions=[mention("1", likes=9)]), T0 + timedelta(hours=1)
+        )
     assert (first.inserted, first.updated) == (1, 0)
     assert (second.inserted, second.updated) == (0, 1)
     with factory() as s:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 import listeners.service as service
 from core.errors import FatalSourceError, RetriableSourceError
-from core.mentions import Batch, BadItem, MentionIn, load_cursor
+from core.mentions import BadItem, Batch, MentionIn, load_cursor
 from core.models import ListenerHealth, Mention, QuarantineItem
 from core.settings import Settings
 
@@ -119,13 +119,17 @@ def test_rate_limit_waits_for_the_reset_time_capped_and_other_listeners_go_on(fa
     assert out.status == "rate_limited"
     assert health(factory).retry_at == NOW + timedelta(seconds=300)  # capped at retry_max
     # while waiting, polls are skipped without calling the platform
-    skipped = service.poll_once("x", settings, factory, listener=fake, now=NOW + timedelta(minutes=1))
+    skipped = service.poll_once(
+        "x", settings, factory, listener=fake, now=NOW + timedelta(minutes=1)
+    )
     assert skipped.status == "skipped" and len(fake.cursors) == 1
     # another listener is not affected
     other = FakeListener()
     assert service.poll_once("demo", settings, factory, listener=other, now=NOW).status == "ok"
     # after the reset time the listener works again
-    later = service.poll_once("x", settings, factory, listener=fake, now=NOW + timedelta(seconds=301))
+    later = service.poll_once(
+        "x", settings, factory, listener=fake, now=NOW + timedelta(seconds=301)
+    )
     assert later.status == "ok" and health(factory).failures == 0
 
 
@@ -188,7 +192,9 @@ def test_quarantine_retry_resolves_what_parses_and_keeps_the_rest(factory, monke
     assert (result.retried, result.resolved, result.still_bad) == (2, 1, 1)
     assert stored(factory) == ["fake-99"]
     with factory() as s:
-        open_items = s.scalars(select(QuarantineItem).where(QuarantineItem.resolved_at.is_(None))).all()
+        open_items = s.scalars(
+            select(QuarantineItem).where(QuarantineItem.resolved_at.is_(None))
+        ).all()
         assert [i.raw for i in open_items] == ["bad"]
         assert open_items[0].attempts == 1 and "still no text" in open_items[0].reason
         assert s.scalar(select(func.count()).select_from(Mention)) == 1
