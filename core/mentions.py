@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -107,7 +107,8 @@ def dump_raw(raw: Any) -> str:
         return repr(raw)
 
 
-def _insert_for(session: Session, table: Any) -> Insert:
+def _insert_for(session: Session, table: Any) -> Any:
+    """Return the dialect's INSERT (both have on_conflict_do_update / do_nothing)."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
         return postgresql.insert(table)
