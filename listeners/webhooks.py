@@ -180,6 +180,31 @@ def _refused(detail: str, status: int) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status)
 
 
+# LINE and Meta send a few kB per delivery; anything far larger is not theirs.
+MAX_BODY_BYTES = 1_000_000
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _TooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _too_large(request: Request, exc: Exception) -> Response:
+    return _refused(f"the body is larger than {MAX_BODY_BYTES} bytes", 413)
+
+
 def create_app(
     settings: Settings | None = None, factory: sessionmaker[Session] | None = None
 ) -> Starlette:
@@ -198,7 +223,7 @@ def create_app(
     async def line_webhook(request: Request) -> Response:
         if not settings.line_channel_secret:
             return _not_configured("LINE", "LAPOR_LINE_CHANNEL_SECRET")
-        body = await request.body()
+        body = await _body(request)
         signature = request.headers.get("x-line-signature", "")
         secret = _secret(settings.line_channel_secret)
         if not line.verify(body, signature, secret):
@@ -217,7 +242,7 @@ def create_app(
     async def messenger_webhook(request: Request) -> Response:
         if not settings.messenger_app_secret:
             return _not_configured("Messenger", "LAPOR_MESSENGER_APP_SECRET")
-        body = await request.body()
+        body = await _body(request)
         signature = request.headers.get("x-hub-signature-256", "")
         secret = _secret(settings.messenger_app_secret)
         if not messenger.verify(body, signature, secret):
@@ -231,7 +256,7 @@ def create_app(
         secret = _secret(settings.telegram_webhook_secret)
         if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
             return _refused("the X-Telegram-Bot-Api-Secret-Token header is wrong", 401)
-        return await accept("telegram", await request.body())
+        return await accept("telegram", await _body(request))
 
     def ping_store() -> None:
         with factory() as session:
@@ -257,7 +282,7 @@ def create_app(
         Route("/webhooks/telegram", telegram_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={_TooLarge: _too_large})
 
 
 class _LazyApp:

@@ -226,3 +226,21 @@ def test_healthz_reports_the_store_and_the_configured_channels(client):
         "status": "ok",
         "channels": {"line": True, "messenger": True, "telegram": True},
     }
+
+
+def test_an_oversized_body_is_refused_before_anything_is_stored(factory):
+    from sqlalchemy import func, select
+    from starlette.testclient import TestClient
+
+    from core.models import WebhookEvent
+    from core.settings import Settings
+    from listeners.webhooks import MAX_BODY_BYTES, create_app
+
+    settings = Settings(_env_file=None, line_channel_secret="line-secret")
+    client = TestClient(create_app(settings, factory))
+    response = client.post(
+        "/webhooks/line", content=b"x" * (MAX_BODY_BYTES + 1), headers={"x-line-signature": "a"}
+    )
+    assert response.status_code == 413
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(WebhookEvent)) == 0
