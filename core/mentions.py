@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -205,13 +206,24 @@ def upsert_mentions(
 
 
 def quarantine(session: Session, listener: str, items: Iterable[BadItem], now: datetime) -> int:
-    """Store bad items with their reason; return how many."""
+    """Store bad items with their reason, each (listener, raw) once; return how many are new."""
+    stmt = (
+        _insert_for(session, QuarantineItem.__table__)
+        .on_conflict_do_nothing(index_elements=["listener", "digest"])
+        .returning(QuarantineItem.__table__.c.id)
+    )
     count = 0
     for item in items:
-        session.add(
-            QuarantineItem(listener=listener, reason=item.reason, raw=item.raw, received_at=now)
-        )
-        count += 1
+        digest = hashlib.sha256(item.raw.encode("utf-8", errors="replace")).hexdigest()
+        row = {
+            "listener": listener,
+            "digest": digest,
+            "reason": item.reason,
+            "raw": item.raw.replace("\x00", "\ufffd"),  # PostgreSQL text holds no NUL
+            "received_at": now,
+            "attempts": 0,
+        }
+        count += session.execute(stmt, row).first() is not None
     return count
 
 

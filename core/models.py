@@ -124,10 +124,15 @@ class QuarantineItem(Base):
     """An item that could not be understood, kept whole with the reason, until retried."""
 
     __tablename__ = "quarantine"
-    __table_args__ = (Index("ix_quarantine_open", "resolved_at", "received_at"),)
+    __table_args__ = (
+        Index("ix_quarantine_open", "resolved_at", "received_at"),
+        # The same bad item fetched again (a re-poll after a crash, an overlap window) is kept once.
+        UniqueConstraint("listener", "digest", name="uq_quarantine_listener_digest"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     listener: Mapped[str] = mapped_column(String(40))
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of raw
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime]

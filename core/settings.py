@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     # Facebook Page (Graph API via python-facebook-api)
     facebook_page_id: str | None = None
     facebook_page_token: SecretStr | None = None
+    facebook_app_secret: SecretStr | None = None  # optional: adds appsecret_proof to calls
     facebook_graph_version: str = "v25.0"
     facebook_poll_seconds: int = 120
     facebook_max_posts: int = 25

@@ -95,3 +95,13 @@ def test_hashtags_and_handles_are_extracted():
     text = "Tolong @LAPOR1708 jalan berlubang #BeraniLAPOR #beranilapor #2024 &#39; email a@b.id"
     assert extract_hashtags(text) == ("BeraniLAPOR",)
     assert extract_handles(text) == ("LAPOR1708",)
+
+
+def test_the_same_bad_item_fetched_again_is_quarantined_once(factory):
+    bad = BadItem(raw='{"id": "9"}', reason="no created_at")
+    with transaction(factory) as s:
+        first = save_batch(s, "x", Batch(quarantined=[bad]), T0)
+    with transaction(factory) as s:
+        again = save_batch(s, "x", Batch(quarantined=[bad, BadItem(raw="\x00", reason="nul")]), T0)
+    assert (first.quarantined, again.quarantined) == (1, 1)
+    assert count(factory, QuarantineItem) == 2

@@ -79,13 +79,15 @@ def upgrade() -> None:
     op.create_table('quarantine',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('listener', sa.String(length=40), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('raw', sa.Text(), nullable=False),
     sa.Column('received_at', core.models.UtcDateTime(timezone=True), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_retry_at', core.models.UtcDateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', core.models.UtcDateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('listener', 'digest', name='uq_quarantine_listener_digest')
     )
     with op.batch_alter_table('quarantine', schema=None) as batch_op:
         batch_op.create_index('ix_quarantine_open', ['resolved_at', 'received_at'], unique=False)
