@@ -1,0 +1,18 @@
+"""The Streamlit console: `streamlit run app.py` (or `lapor-social run`) opens it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(page_title="lapor-social", layout="wide")
+
+navigation = st.navigation(
+    {
+        "Listening": [
+            st.Page("pages/listening.py", title="Mentions", url_path="listening", default=True)
+        ],
+        "Quarantine": [st.Page("pages/quarantine.py", title="Open items", url_path="quarantine")],
+        "Settings": [st.Page("pages/settings.py", title="Configuration", url_path="settings")],
+    }
+)
+navigation.run()
