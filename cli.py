@@ -124,6 +124,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         progress=not args.quiet,
         restart=args.restart,
     )
+    if summary.resumed_from_line:
+        print(f"resumed after line {summary.resumed_from_line} (use --restart to read it all)")
     print(
         f"{path.name} ({summary.format}): {summary.lines} lines — {summary.imported} imported, "
         f"{summary.updated} updated, {summary.quarantined} quarantined"

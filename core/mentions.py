@@ -10,17 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.models import ListenerCursor, Mention, MentionHashtag, QuarantineItem
+from core.models import ListenerCursor, QuarantineItem
 
 Cursor = dict[str, Any]
 
 _HASHTAG = re.compile(r"(?<![\w&])#(\w{1,139})", re.UNICODE)
 _HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})", re.UNICODE)
-_CHUNK = 500  # keys per IN (...) and rows per INSERT statement
 
 
 def extract_hashtags(text: str) -> tuple[str, ...]:
@@ -118,91 +116,17 @@ def _insert_for(session: Session, table: Any) -> Any:
     raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {name}")
 
 
-def _row(m: MentionIn, listener: str, now: datetime) -> dict[str, Any]:
-    return {
-        "platform": m.platform,
-        "external_id": m.external_id,
-        "kind": m.kind,
-        "conversation_id": m.conversation_id,
-        "reply_to_id": m.reply_to_id,
-        "author_id": m.author_id,
-        "author_handle": m.author_handle,
-        "author_name": m.author_name,
-        "text": m.text,
-        "lang": m.lang,
-        "created_at": m.created_at,
-        "url": m.url,
-        "hashtags": list(m.hashtags),
-        "mentioned": list(m.mentioned),
-        "metrics": dict(m.metrics),
-        "media_urls": list(m.media_urls),
-        "listener": listener,
-        "retrieved_at": now,
-        "first_seen_at": now,
-        "raw": dict(m.raw),
-    }
-
-
-def existing_keys(session: Session, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Return which of the (platform, external_id) keys are already stored."""
-    by_platform: dict[str, list[str]] = {}
-    for platform, external_id in keys:
-        by_platform.setdefault(platform, []).append(external_id)
-    found: set[tuple[str, str]] = set()
-    for platform, ids in by_platform.items():
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            stmt = select(Mention.external_id).where(
-                Mention.platform == platform, Mention.external_id.in_(chunk)
-            )
-            found.update((platform, eid) for eid in session.scalars(stmt))
-    return found
-
-
 def upsert_mentions(
     session: Session, listener: str, mentions: Sequence[MentionIn], now: datetime
 ) -> SaveResult:
     """Insert new mentions and refresh known ones (metrics, text, raw); never a second row.
 
-    Within one call a repeated key keeps its last version. Returns the counts.
+    Within one call a repeated key keeps its last version; a mention the schema cannot hold is
+    quarantined. Returns the counts. The work is done by core.bulk, the one write path.
     """
-    latest: dict[tuple[str, str], MentionIn] = {}
-    for m in mentions:
-        latest[(m.platform, m.external_id)] = m
-    if not latest:
-        return SaveResult()
-    known = existing_keys(session, latest)
-    rows = [_row(m, listener, now) for m in latest.values()]
-    ins = _insert_for(session, Mention.__table__)
-    stmt = ins.on_conflict_do_update(
-        index_elements=["platform", "external_id"],
-        # An edited post keeps its row and shows its latest text; first_seen_at stays.
-        set_={
-            "metrics": ins.excluded.metrics,
-            "retrieved_at": ins.excluded.retrieved_at,
-            "text": ins.excluded.text,
-            "raw": ins.excluded.raw,
-        },
-    )
-    tag_rows = [
-        {
-            "platform": m.platform,
-            "external_id": m.external_id,
-            "tag": tag.lower(),
-            "created_at": m.created_at,
-            "author_handle": m.author_handle,
-        }
-        for key, m in latest.items()
-        if key not in known
-        for tag in dict.fromkeys(t.lower() for t in m.hashtags)
-    ]
-    for start in range(0, len(rows), _CHUNK):
-        session.execute(stmt, rows[start : start + _CHUNK])
-    if tag_rows:
-        tag_stmt = _insert_for(session, MentionHashtag.__table__).on_conflict_do_nothing()
-        for start in range(0, len(tag_rows), _CHUNK):
-            session.execute(tag_stmt, tag_rows[start : start + _CHUNK])
-    return SaveResult(inserted=len(latest) - len(known), updated=len(known))
+    from core.bulk import bulk_upsert_mentions  # core.bulk builds on this module's types
+
+    return bulk_upsert_mentions(session, listener, mentions, now)
 
 
 def quarantine(session: Session, listener: str, items: Iterable[BadItem], now: datetime) -> int:
@@ -253,4 +177,4 @@ def save_batch(session: Session, listener: str, batch: Batch, now: datetime) -> 
     if batch.next_cursor is not None:
         store_cursor(session, listener, batch.next_cursor, now)
     session.flush()
-    return SaveResult(result.inserted, result.updated, count)
+    return result + SaveResult(quarantined=count)

@@ -105,3 +105,47 @@ def test_the_same_bad_item_fetched_again_is_quarantined_once(factory):
         again = save_batch(s, "x", Batch(quarantined=[bad, BadItem(raw="\x00", reason="nul")]), T0)
     assert (first.quarantined, again.quarantined) == (1, 1)
     assert count(factory, QuarantineItem) == 2
+
+
+def test_an_item_the_schema_cannot_hold_is_quarantined_and_the_rest_stored(factory):
+    too_long = MentionIn(
+        platform="x", external_id="9" * 500, text="id rusak", created_at=T0, raw={"id": "9"}
+    )
+    long_name = MentionIn(
+        platform="x", external_id="3", text="nama panjang", created_at=T0, author_name="A" * 999
+    )
+    with transaction(factory) as s:
+        result = save_batch(s, "x", Batch(mentions=[mention("1"), too_long, long_name]), T0)
+    assert (result.inserted, result.quarantined) == (2, 1)
+    with factory() as s:
+        item = s.scalars(select(QuarantineItem)).one()
+        assert "external_id is 500 characters long" in item.reason and '"id": "9"' in item.raw
+        assert (
+            len(s.scalars(select(Mention).where(Mention.external_id == "3")).one().author_name)
+            == 300
+        )
+
+
+def test_nul_characters_do_not_break_the_batch(factory):
+    nul = MentionIn(
+        platform="telegram",
+        external_id="5:1",
+        text="halo\x00min",
+        created_at=T0,
+        raw={"text": "halo\x00min"},
+    )
+    with transaction(factory) as s:
+        assert save_batch(s, "telegram", Batch(mentions=[nul]), T0).inserted == 1
+    with factory() as s:
+        row = s.scalars(select(Mention)).one()
+    assert row.text == "halo\ufffdmin" and row.raw == {"text": "halo\ufffdmin"}
+
+
+def test_an_edited_post_shows_its_latest_text(factory):
+    with transaction(factory) as s:
+        save_batch(s, "x", Batch(mentions=[mention("4", text="Jalan rusak")]), T0)
+    with transaction(factory) as s:
+        save_batch(s, "x", Batch(mentions=[mention("4", text="Jalan rusak parah")]), T0)
+    with factory() as s:
+        row = s.scalars(select(Mention)).one()
+    assert row.text == "Jalan rusak parah" and row.raw["text"] == "Jalan rusak parah"
