@@ -186,12 +186,12 @@ def _sqlite_time(value: datetime) -> str:
 
 def child_raw(src: Path, db: Path, batch_size: int) -> dict[str, Any]:
     """The ceiling: sqlite3 executemany of pre-built rows (parse and row building untimed)."""
-    from core.db import upgrade
+    from core.db import SQLITE_PRAGMAS, upgrade
     from listeners.xparse import parse_v2_page
 
     upgrade(f"sqlite:///{db}")
     conn = sqlite3.connect(db, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+    for pragma in SQLITE_PRAGMAS:  # the same connection settings as the store's
         conn.execute(f"PRAGMA {pragma}")
     cols = (
         "platform, external_id, kind, conversation_id, reply_to_id, author_id, author_handle, "
@@ -257,13 +257,14 @@ def child_raw(src: Path, db: Path, batch_size: int) -> dict[str, Any]:
 
 
 def child_parse(src: Path) -> dict[str, Any]:
-    """Parse only: read lines, json.loads, parse_v2_page; nothing stored."""
+    """Parse only: read lines, the importer's JSON loader, parse_v2_page; nothing stored."""
+    from listeners.importer import _loads
     from listeners.xparse import parse_v2_page
 
     t0, rows = time.perf_counter(), 0
     with src.open("rb") as handle:
         for line in handle:
-            rows += len(parse_v2_page(json.loads(line))[0])
+            rows += len(parse_v2_page(_loads(line))[0])
     return {"rows": rows, "seconds": time.perf_counter() - t0, "peak_mb": _peak_mb()}
 
 
@@ -351,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     results.append(
         ("raw ceiling: sqlite3 executemany", _run("raw", str(src), str(work / "raw.db"), bs))
     )
-    results.append(("parse only (json + xparse)", _run("parse", str(src))))
+    results.append(("parse only (orjson + xparse)", _run("parse", str(src))))
     db = f"sqlite:///{work / 'import.db'}"
     results.append(("import_file, SQLite", _run("import", str(src), db, bs)))
     schema = None

@@ -34,13 +34,22 @@ def make_engine(url: str, *, readonly: bool = False, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+# Every SQLite connection of the store (and the ingest bench's raw ceiling) runs these.
+SQLITE_PRAGMAS = (
+    "page_size=16384",  # takes effect on a new file only: rows of ~2 kB (raw JSON) pack better
+    "journal_mode=WAL",
+    "synchronous=NORMAL",  # durable at checkpoints; WAL keeps the file consistent on a crash
+    "foreign_keys=ON",
+    "busy_timeout=30000",
+    "cache_size=-65536",  # 64 MiB of page cache: index pages of a million mentions stay hot
+)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see make_engine)
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    for pragma in SQLITE_PRAGMAS:
+        cur.execute(f"PRAGMA {pragma}")
     cur.close()
 
 

@@ -76,6 +76,25 @@ class Settings(BaseSettings):
     demo_per_poll: int = 6
     demo_poll_seconds: int = 20
 
+    # Handling (issue 3): queue, reports, deadlines in working days (Permen PANRB 62/2018,
+    # updated by 5/2025; Perpres 76/2013). Every limit is configurable; these are the defaults.
+    lease_minutes: int = 15
+    tracking_prefix: str = "LPR"
+    verify_working_days: int = 3
+    followup_working_days: int = 5
+    close_after_silent_working_days: int = 10
+    resolve_working_days_pengaduan: int = 14
+    resolve_working_days_pengaduan_supervised: int = 60
+    resolve_working_days_aspirasi: int = 5
+    resolve_working_days_permintaan_informasi: int = 5
+    priority_calendar_days: int = 3  # Covid-like priority reports: calendar days
+    triage_model_path: str | None = None  # a model from `lapor-social train`; default: shipped
+    routing_file: str | None = None  # YAML/CSV routing table loaded by `agencies import`
+    reply_templates_file: str | None = None  # YAML overriding the Indonesian reply templates
+    lapor_core_url: str | None = None  # forward submitted reports here (JSON); unset: we are the core
+    lapor_core_token: SecretStr | None = None
+    handler_name: str = "handler"  # the console's actor name until sign-in exists
+
     # Retries: exponential backoff with jitter, capped.
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 900.0

