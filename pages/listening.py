@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.clock import local, utcnow
-from listeners import insights
+from listeners import health, insights
 from pages.common import platform_label, reading, settings, wib
 
 LATEST_LIMIT = 100
@@ -223,7 +223,7 @@ def channel_health(now: datetime) -> None:
     """Show every channel's state as a sentence."""
     st.subheader("Channels")
     with reading() as session:
-        status = insights.listener_status(session, settings(), now=now, tz=settings().timezone)
+        status = health.listener_status(session, settings(), now=now, tz=settings().timezone)
     st.dataframe(
         pd.DataFrame(
             {

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from core.clock import utcnow
-from listeners import insights
+from listeners import health
 from pages.common import reading, wib, write_factory
 
 LIMIT = 100
@@ -41,8 +41,8 @@ if _RESULT_KEY in st.session_state:
     (st.success if kind == "success" else st.warning)(message)
 
 with reading() as session:
-    total = insights.count_open_quarantine(session)
-    items = insights.open_quarantine(session, LIMIT)
+    total = health.count_open_quarantine(session)
+    items = health.open_quarantine(session, LIMIT)
 
 if not items:
     st.info("Nothing in quarantine.")

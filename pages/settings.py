@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.clock import utcnow
-from listeners import insights
+from listeners import health
 from pages.common import describe_database, reading, secret_states, settings
 
 s = settings()
@@ -18,7 +18,7 @@ st.caption(
 
 st.subheader("Channels")
 with reading() as session:
-    status = insights.listener_status(session, s, now=utcnow(), tz=s.timezone)
+    status = health.listener_status(session, s, now=utcnow(), tz=s.timezone)
 st.dataframe(
     pd.DataFrame(
         {

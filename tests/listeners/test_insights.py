@@ -11,7 +11,7 @@ from core.db import transaction
 from core.mentions import BadItem, Batch, MentionIn, extract_hashtags, save_batch
 from core.models import ListenerHealth, QuarantineItem
 from core.settings import Settings
-from listeners import insights
+from listeners import health, insights
 
 WIB = ZoneInfo("Asia/Jakarta")
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -167,7 +167,7 @@ def test_channel_sentences_say_what_is_on_off_and_waiting(factory):
         )
         s.add(ListenerHealth(listener="facebook", state="ok", last_poll_at=now, last_count=6))
     with factory() as s:
-        rows = {c.name: c for c in insights.listener_status(s, settings, now=now)}
+        rows = {c.name: c for c in health.listener_status(s, settings, now=now)}
     assert list(rows) == ["x", "facebook", "telegram", "line", "messenger", "demo"]
     assert rows["x"].sentence == "rate-limited until 11:05" and rows["x"].configured
     assert rows["telegram"].sentence == "stopped — Telegram rejected the bot token *** (401)"
@@ -185,7 +185,7 @@ def test_channel_sentences_say_what_is_on_off_and_waiting(factory):
             )
         )
     with factory() as s:
-        rows = {c.name: c for c in insights.listener_status(s, demo, now=now)}
+        rows = {c.name: c for c in health.listener_status(s, demo, now=now)}
     assert rows["demo"].sentence == "on — last poll 10:42, 6 new"
     assert rows["x"].sentence == "off — LAPOR_X_BEARER_TOKEN is not set"
 
@@ -193,7 +193,7 @@ def test_channel_sentences_say_what_is_on_off_and_waiting(factory):
 def test_a_channel_configured_but_never_polled_is_waiting(factory):
     settings = Settings(_env_file=None, line_channel_secret="line-secret")
     with factory() as s:
-        rows = {c.name: c for c in insights.listener_status(s, settings, now=T0)}
+        rows = {c.name: c for c in health.listener_status(s, settings, now=T0)}
     assert rows["line"].sentence == "on — waiting for the first webhook"
     assert rows["line"].state == "waiting"
 
@@ -208,8 +208,8 @@ def test_open_quarantine_lists_unresolved_items_with_a_short_preview(factory):
             select(QuarantineItem).where(QuarantineItem.reason == "old")
         ).one().resolved_at = T0
     with factory() as s:
-        rows = insights.open_quarantine(s, limit=10, preview_chars=40)
-        count = insights.count_open_quarantine(s)
+        rows = health.open_quarantine(s, limit=10, preview_chars=40)
+        count = health.count_open_quarantine(s)
     assert count == 1 and len(rows) == 1
     assert (rows[0].listener, rows[0].reason, rows[0].received_at) == ("x", "no created_at", T0)
     assert rows[0].preview == '{"id": "99", "text": "' + "x" * 17 + "…"
