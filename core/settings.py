@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     # LINE and Messenger (webhooks)
     line_channel_secret: SecretStr | None = None
     line_channel_access_token: SecretStr | None = None
+    line_api_host: str = "https://api.line.me"  # LINE Messaging API base (a local fake in tests)
     messenger_app_secret: SecretStr | None = None
     messenger_verify_token: SecretStr | None = None
     messenger_page_token: SecretStr | None = None
