@@ -8,6 +8,10 @@ st.set_page_config(page_title="lapor-social", layout="wide")
 
 navigation = st.navigation(
     {
+        "Handling": [
+            st.Page("pages/inbox.py", title="Inbox", url_path="inbox"),
+            st.Page("pages/reports.py", title="Reports", url_path="reports"),
+        ],
         "Listening": [
             st.Page("pages/listening.py", title="Mentions", url_path="listening", default=True)
         ],

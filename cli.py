@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,8 +33,13 @@ def _factory(settings: Settings) -> sessionmaker[Session]:
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from handler.routing import load_default
+
     upgrade(settings.database_url)
     print(f"database is up to date ({_where(settings)})")
+    loaded = load_default(_factory(settings))
+    if loaded:
+        print(f"routing: loaded the default table ({loaded[0]} agencies, {loaded[1]} rules)")
     return 0
 
 
@@ -174,6 +180,75 @@ def cmd_quarantine(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _triager(settings: Settings, model: str | None = None) -> Any:
+    from handler.triage import Triager
+
+    path = model or settings.triage_model_path
+    return Triager.load(path) if path else Triager.default()
+
+
+def cmd_triage(args: argparse.Namespace, settings: Settings) -> int:
+    from handler.service import triage_new_mentions
+
+    made = triage_new_mentions(
+        _factory(settings), _triager(settings).triage, utcnow(), limit=args.limit
+    )
+    print(f"triage: {made} new leads")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    from handler.training import train_from_csv
+
+    report = train_from_csv(
+        args.input, text_column=args.text_column, label_column=args.label_column,
+        task=args.task, out_path=args.out, folds=args.folds,
+    )  # fmt: skip
+    print(
+        f"trained {report.task} on {report.rows} rows ({report.skipped} skipped), "
+        f"{len(report.classes)} classes; {report.folds}-fold cross-validation: "
+        f"macro-F1 {report.macro_f1:.3f}, accuracy {report.accuracy:.3f}"
+    )
+    for label in report.classes:
+        print(
+            f"  {label:24} {report.counts.get(label, 0):6} rows  F1 {report.f1.get(label, 0):.3f}"
+        )
+    print(
+        f"model written to {report.out_path}; use it with LAPOR_TRIAGE_MODEL_PATH={report.out_path}"
+    )
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
+    from handler.training import classify_csv
+
+    count = classify_csv(
+        args.input, text_column=args.text_column, out_path=args.out,
+        triager=_triager(settings, args.model),
+    )  # fmt: skip
+    print(f"classified {count} rows into {args.out}")
+    return 0
+
+
+def cmd_agencies(args: argparse.Namespace, settings: Settings) -> int:
+    from handler.routing import import_agencies
+
+    agencies, rules = import_agencies(_factory(settings), Path(args.file))
+    print(f"routing table replaced: {agencies} agencies, {rules} rules")
+    return 0
+
+
+def cmd_forward(args: argparse.Namespace, settings: Settings) -> int:
+    from handler.forward import forward_pending
+
+    if not settings.lapor_core_url:
+        print("LAPOR_CORE_URL is not set: reports stay in this queue, which is the core")
+        return 0
+    result = forward_pending(_factory(settings), settings, utcnow())
+    print(f"forwarded: {result.sent} sent, {result.retry} to retry, {result.failed} failed")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from listeners.registry import REGISTRY
 
@@ -282,6 +357,35 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", required=True)
     exp.add_argument("--since", help="YYYY-MM-DD (Asia/Jakarta) or ISO timestamp")
     exp.set_defaults(func=cmd_export)
+
+    tri = sub.add_parser("triage", help="triage stored mentions into leads once")
+    tri.add_argument("--limit", type=int, default=2000)
+    tri.set_defaults(func=cmd_triage)
+
+    train = sub.add_parser("train", help="train a triage model on your own report history")
+    train.add_argument("--in", dest="input", required=True, metavar="FILE.csv")
+    train.add_argument("--text-column", required=True)
+    train.add_argument("--label-column", required=True)
+    train.add_argument("--task", choices=["sector", "kind", "complaint"], default="sector")
+    train.add_argument("--folds", type=int, default=5)
+    train.add_argument("--out", required=True, metavar="MODEL")
+    train.set_defaults(func=cmd_train)
+
+    cls = sub.add_parser("classify", help="classify every row of a CSV")
+    cls.add_argument("--in", dest="input", required=True, metavar="FILE.csv")
+    cls.add_argument("--text-column", required=True)
+    cls.add_argument("--out", required=True, metavar="OUT.csv")
+    cls.add_argument("--model", help="a model from `lapor-social train` (default: shipped)")
+    cls.set_defaults(func=cmd_classify)
+
+    ag = sub.add_parser("agencies", help="the routing table")
+    ag.add_argument("action", choices=["import"])
+    ag.add_argument("file", help="YAML or CSV routing table")
+    ag.set_defaults(func=cmd_agencies)
+
+    sub.add_parser("forward", help="forward reports to the LAPOR! core once").set_defaults(
+        func=cmd_forward
+    )
 
     q = sub.add_parser("quarantine", help="items that could not be parsed")
     q.add_argument("action", choices=["list", "retry"])

@@ -69,6 +69,73 @@ def webhook_job() -> None:
         log.info("webhooks: processed %d stored events", count)
 
 
+def _triager() -> object:
+    if "triager" not in _context:
+        from handler.triage import Triager
+
+        settings, _ = _settings_and_factory()
+        path = settings.triage_model_path
+        _context["triager"] = Triager.load(path) if path else Triager.default()
+    return _context["triager"]
+
+
+def triage_job() -> None:
+    """Job: turn new mentions into ranked leads for the inbox."""
+    from handler.service import triage_new_mentions
+
+    settings, factory = _settings_and_factory()
+    made = triage_new_mentions(factory, _triager().triage, utcnow())  # type: ignore[attr-defined]
+    if made:
+        log.info("triage: %d new leads", made)
+
+
+def chatbot_job() -> None:
+    """Job: answer status checks, replies and ratings sent to the chatbot."""
+    from handler.chatbot import process_messages
+
+    settings, factory = _settings_and_factory()
+    answered = process_messages(factory, settings, utcnow())
+    if answered:
+        log.info("chatbot: answered %d messages", answered)
+
+
+def forward_job() -> None:
+    """Job: forward submitted reports to the LAPOR! core (when LAPOR_CORE_URL is set)."""
+    from handler.forward import forward_pending
+
+    settings, factory = _settings_and_factory()
+    if settings.lapor_core_url:
+        result = forward_pending(factory, settings, utcnow())
+        if result.sent or result.retry or result.failed:
+            log.info(
+                "forward: %d sent, %d retry, %d failed", result.sent, result.retry, result.failed
+            )
+
+
+def housekeeping_job() -> None:
+    """Job: free expired claims, mark replies of unknown outcome, close silent reports."""
+    from handler.followups import close_silent
+    from handler.queue import SqlLeadQueue
+    from handler.replies import mark_stale
+
+    settings, factory = _settings_and_factory()
+    now = utcnow()
+    SqlLeadQueue(factory, timedelta(minutes=settings.lease_minutes)).expire_leases(now)
+    stale = mark_stale(factory, now)
+    closed = close_silent(factory, settings, now)
+    if stale or closed:
+        log.info("housekeeping: %d replies of unknown outcome, %d reports closed", stale, closed)
+
+
+# Handling jobs: (id, function reference, seconds between runs).
+HANDLING_JOBS = (
+    ("handler:triage", "scheduler:triage_job", 30),
+    ("handler:chatbot", "scheduler:chatbot_job", 15),
+    ("handler:forward", "scheduler:forward_job", 60),
+    ("handler:housekeeping", "scheduler:housekeeping_job", 60),
+)
+
+
 def build(
     settings: Settings,
     factory: sessionmaker[Session],
@@ -122,6 +189,12 @@ def build(
             next_run_time=now,
         )
         wanted["webhooks:pending"] = None
+        for job_id, func, seconds in HANDLING_JOBS:
+            scheduler.add_job(
+                func, "interval", id=job_id, name=job_id, seconds=seconds,
+                replace_existing=True, next_run_time=now + timedelta(seconds=5),
+            )  # fmt: skip
+            wanted[job_id] = None
     for job in scheduler.get_jobs():
         if job.id not in wanted:
             log.info("removing job %s: its listener is no longer enabled", job.id)

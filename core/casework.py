@@ -53,7 +53,9 @@ class Lead(Base):
     urgency_reason: Mapped[str | None] = mapped_column(Text)
     lang: Mapped[str | None] = mapped_column(String(12))
     rank: Mapped[float] = mapped_column(Float, default=0.0)  # higher first in the inbox
-    pii: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)  # [{"type", "start", "end"}]
+    pii: Mapped[list[dict[str, Any]]] = mapped_column(
+        Json, default=list
+    )  # [{"type", "start", "end"}]
     cluster_id: Mapped[int | None] = mapped_column(BigInteger)  # the group's first lead id
     model_version: Mapped[str | None] = mapped_column(String(60))
     triaged_at: Mapped[datetime]
@@ -96,7 +98,10 @@ class Report(Base):
     """A LAPOR! report made from one mention or a group, with its status and deadlines."""
 
     __tablename__ = "reports"
-    __table_args__ = (Index("ix_reports_status", "status"), Index("ix_reports_agency", "agency_code"))
+    __table_args__ = (
+        Index("ix_reports_status", "status"),
+        Index("ix_reports_agency", "agency_code"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     tracking_id: Mapped[str] = mapped_column(String(30), unique=True)

@@ -92,7 +92,9 @@ class Settings(BaseSettings):
     triage_model_path: str | None = None  # a model from `lapor-social train`; default: shipped
     routing_file: str | None = None  # YAML/CSV routing table loaded by `agencies import`
     reply_templates_file: str | None = None  # YAML overriding the Indonesian reply templates
-    lapor_core_url: str | None = None  # forward submitted reports here (JSON); unset: we are the core
+    lapor_core_url: str | None = (
+        None  # forward submitted reports here (JSON); unset: we are the core
+    )
     lapor_core_token: SecretStr | None = None
     handler_name: str = "handler"  # the console's actor name until sign-in exists
 

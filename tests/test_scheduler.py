@@ -5,12 +5,14 @@ from __future__ import annotations
 import scheduler
 from core.settings import Settings
 
+HANDLING = {job_id for job_id, _, _ in scheduler.HANDLING_JOBS}
+
 
 def test_jobs_follow_the_enabled_listeners_and_persist(factory, db_url):
     demo_only = Settings(_env_file=None, database_url=db_url, demo_enabled=True)
     sched = scheduler.build(demo_only, factory, persistent=True)
     try:
-        assert {job.id for job in sched.get_jobs()} == {"poll:demo", "webhooks:pending"}
+        assert {job.id for job in sched.get_jobs()} == {"poll:demo", "webhooks:pending", *HANDLING}
         job = sched.get_job("poll:demo")
         assert job.args == ("demo",) and job.trigger.interval.total_seconds() == 20
     finally:
@@ -20,7 +22,7 @@ def test_jobs_follow_the_enabled_listeners_and_persist(factory, db_url):
     with_x = Settings(_env_file=None, database_url=db_url, x_bearer_token="t", demo_enabled=False)
     sched = scheduler.build(with_x, factory, persistent=True)
     try:
-        assert {job.id for job in sched.get_jobs()} == {"poll:x", "webhooks:pending"}
+        assert {job.id for job in sched.get_jobs()} == {"poll:x", "webhooks:pending", *HANDLING}
     finally:
         sched.shutdown(wait=False)
 

@@ -193,4 +193,3 @@ def test_a_tweet_of_the_wrong_shape_is_quarantined_not_raised():
     mentions, bad = parse_v2_page(page)
     assert len(mentions) == 3
     assert len(bad) == 2
-
