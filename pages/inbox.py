@@ -289,8 +289,10 @@ def filters(sectors: list[str]) -> dict[str, object]:
                          key="inbox_sector", on_change=reset_page)  # fmt: skip
     kind = b.selectbox("Kind", ["", *KINDS], format_func=lambda k: label(k) if k else "All",
                        key="inbox_kind", on_change=reset_page)  # fmt: skip
-    score = c.slider("Min. complaint score", 0.0, 1.0, 0.0, 0.05, key="inbox_min_score",
-                     on_change=reset_page)  # fmt: skip
+    # Below 0.5 the model thinks it is praise, news, promotion, spam or chatter.
+    score = c.slider("Min. complaint score", 0.0, 1.0, 0.5, 0.05, key="inbox_min_score",
+                     on_change=reset_page,
+                     help="Lower it to see what the model took for praise, news, spam or chatter.")  # fmt: skip
     text = d.text_input("Search text", key="inbox_text", on_change=reset_page,
                         placeholder="e.g. banjir")  # fmt: skip
     return {"sector": sector or None, "kind": kind or None, "min_score": score, "text": text}
