@@ -40,3 +40,24 @@ def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+
+
+_HIDDEN: set[tuple[str, str]] = set()
+
+
+def hide_in_logs(secret: str, loggers: tuple[str, ...], label: str = "<secret>") -> None:
+    """Replace `secret` by `label` in every record of `loggers`, once per (secret, logger).
+
+    For libraries that log request URLs with a token in them (the Telegram Bot API does), in
+    processes where configure_logging's redaction is not installed (tests, library use).
+    """
+
+    def redact(record: logging.LogRecord) -> bool:
+        if secret in (text := record.getMessage()):
+            record.msg, record.args = text.replace(secret, label), None
+        return True
+
+    for name in loggers:
+        if (secret, name) not in _HIDDEN:
+            _HIDDEN.add((secret, name))
+            logging.getLogger(name).addFilter(redact)

@@ -31,10 +31,10 @@ PER_SECTOR = {
     "ekonomi_industri": 300,
     "keuangan_aset": 280,
     "energi": 280,
-    "bencana": 250,
-    "kepegawaian": 220,
-    "pariwisata_budaya": 220,
-    "pertanian": 220,
+    "bencana": 150,
+    "kepegawaian": 120,
+    "pariwisata_budaya": 130,
+    "pertanian": 120,
 }
 PER_NOISE_TYPE = 260
 KIND_SHARES = (("pengaduan", 0.6), ("aspirasi", 0.2), ("permintaan_informasi", 0.2))
@@ -86,6 +86,37 @@ class _Writer:
         )
         return r.choice(forms)()
 
+    def detail(self, template: str | None = None) -> str:
+        """Return `template` (default: one of styles' `detail`) with invented numbers filled in."""
+        r = self.rng
+
+        def digits(n: int) -> str:
+            return "".join(str(r.randint(0, 9)) for _ in range(n))
+
+        def nik() -> str:
+            head = r.choice(["3578", "3515", "3273", "3174", "6471", "7371", "1271", "5171"])
+            return head + (digits(12) if r.random() < 0.75 else "x" * 12)
+
+        def hp() -> str:
+            body = f"8{r.choice('1235789')}{digits(r.randint(8, 10))}"
+            if r.random() < 0.3:
+                return f"0{body[:3]}-{body[3:7]}-{body[7:]}"
+            return r.choice(["0", "+62 ", "62"]) + body
+
+        def rp() -> str:
+            n = r.choice([2, 3, 5, 10, 15, 20, 25, 30, 35, 50, 75, 100, 150, 250, 300, 500])
+            return r.choice([f"Rp {n}.000", f"{n} ribu", f"Rp{n}rb", f"{n}rb", f"Rp {n}.000,-"])
+
+        fill = {
+            "nik": nik,
+            "hp": hp,
+            "rp": rp,
+            "angka": lambda: digits(r.randint(5, 12)),
+            "tanggal": lambda: f"{r.randint(1, 28)}/{r.randint(1, 12)}/20{r.randint(19, 26)}",
+            "nama": lambda: self.pick("nama"),
+        }
+        return re.sub(r"\{(\w+)\}", lambda m: fill[m[1]](), template or self.pick("detail"))
+
     def _wil(self) -> str:
         return f"{self.rng.choice(['kel.', 'kelurahan', 'desa', 'kampung'])} {self.pick('wilayah_nama')}"
 
@@ -127,6 +158,8 @@ def _aduan(w: _Writer, topic: dict[str, Any]) -> str:
                 (f"mohon {objek} {ask}", f"tolong segera {ask}", w.pick("plea"), f"mohon {ask}")
             )
         )
+    if r.random() < 0.3:  # real letters carry a NIK, a phone number, a price
+        parts.insert(r.choice((1, len(parts))), w.detail())
     return ". ".join(parts)
 
 
@@ -189,6 +222,8 @@ def _tanya(w: _Writer, topic: dict[str, Any]) -> str:
         )
     )
     text = f"{lead} {q}?".strip()
+    if r.random() < 0.12:
+        text += f" {w.detail()}"
     if r.random() < 0.3:
         text += f" {r.choice(['terima kasih', 'mohon jawabannya', 'matur nuwun', 'soalnya bingung', 'infonya ditunggu'])}"
     return text
@@ -197,7 +232,11 @@ def _tanya(w: _Writer, topic: dict[str, Any]) -> str:
 def _dress(w: _Writer, body: str, kind: str) -> str:
     """Wrap a body in one of the ways people write: tweet, chat, Javanese, letter, plain."""
     r = w.rng
-    style = r.choices(("tweet", "chat", "jawa", "surat", "gub", "polos"), (3, 3, 2, 2, 2, 3))[0]
+    style = r.choices(
+        ("tweet", "chat", "jawa", "surat", "gub", "polos", "pendek"), (3, 3, 2, 2, 2, 3, 2)
+    )[0]
+    if style == "pendek":  # the bare problem, as people type it: "lampu jalan mati"
+        return w.informal(body.split(". ")[0].lower(), 0.3)
     if style == "tweet":
         text = f"@{w.pick('akun')} {body}"
         if r.random() < 0.4:
@@ -273,6 +312,9 @@ def noise_examples(w: _Writer, noise: dict[str, list[str]], count: int) -> Itera
         ),
         "dinas": lambda: w.rng.choice(["pendidikan", "kesehatan", "perhubungan", "sosial"]),
         "hari": lambda: w.rng.choice(["senin", "jumat", "minggu"]),
+        "kontak": lambda: w.detail("{hp}"),
+        "harga": lambda: w.detail("{rp}"),
+        "nomor": lambda: w.detail("{angka}"),
     }
     for _kind, lines in noise.items():
         for _ in range(count):

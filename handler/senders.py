@@ -24,6 +24,7 @@ from urllib3 import exceptions as u3
 
 from core.clock import from_epoch, utcnow
 from core.errors import FatalSourceError, RetriableSourceError, SourceError
+from core.logs import hide_in_logs
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -359,20 +360,9 @@ class TelegramSender:
         return RetriableSourceError(self.platform, f"sendMessage failed: {detail}")
 
 
-_REDACTED: set[str] = set()
-
-
 def _hide_token_in_logs(token: str) -> None:
     # httpx logs every request URL at INFO, and the Bot API puts the token in the URL path.
-    def redact(record: logging.LogRecord) -> bool:
-        if token in (text := record.getMessage()):
-            record.msg, record.args = text.replace(token, "<bot-token>"), None
-        return True
-
-    if token not in _REDACTED:
-        _REDACTED.add(token)
-        for name in ("httpx", "telegram.Bot"):
-            logging.getLogger(name).addFilter(redact)
+    hide_in_logs(token, ("httpx", "telegram.Bot"), "<bot-token>")
 
 
 class LineSender:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -17,6 +16,7 @@ from telegram.warnings import PTBUserWarning
 
 from core.clock import from_epoch, utcnow
 from core.errors import BadPayloadError, FatalSourceError, RetriableSourceError, SourceError
+from core.logs import hide_in_logs
 from core.mentions import BadItem, Batch, MentionIn, dump_raw, extract_handles, extract_hashtags
 from core.settings import Settings
 
@@ -221,18 +221,7 @@ def parse_updates(
 
 def _hide_token_in_logs(token: str) -> None:
     # httpx logs every request URL at INFO, and the Bot API puts the token in the URL path.
-    def redact(record: logging.LogRecord) -> bool:
-        if token in (message := record.getMessage()):
-            record.msg, record.args = message.replace(token, "<bot-token>"), None
-        return True
-
-    if token not in _REDACTED:
-        _REDACTED.add(token)
-        for name in ("httpx", "telegram.Bot"):
-            logging.getLogger(name).addFilter(redact)
-
-
-_REDACTED: set[str] = set()
+    hide_in_logs(token, ("httpx", "telegram.Bot"), "<bot-token>")
 
 
 class TelegramListener:

@@ -156,6 +156,34 @@ LABELLED = [
         "aspirasi",
     ),
 ]
+# Real letters carry a NIK, a phone number, a price: they must still read as complaints.
+WITH_NUMBERS = [
+    ("NIK 3578012345670001 bansos saya belum cair, hp 081234567890", "sosial", "pengaduan"),
+    ("gas elpiji 3 kg di warung 30 ribu, mahal sekali, mohon ditertibkan", "energi", "pengaduan"),
+    (
+        "saya atas nama Siti NIK 3515061203880002 mohon dibantu KTP saya belum jadi sudah 2 bulan."
+        " WA 085712345678",
+        "kependudukan",
+        "pengaduan",
+    ),
+    (
+        "jalan rusak di Jl. Merpati no 12 RT 03 RW 05, kontak saya 0813-3344-5566",
+        "infrastruktur",
+        "pengaduan",
+    ),
+    ("parkir motor ditarik 10.000 di depan pasar, karcis tidak ada", "infrastruktur", "pengaduan"),
+    (
+        "tagihan PDAM bulan ini Rp 450.000 padahal biasanya 80 ribu, nomor pelanggan 0412345678",
+        "infrastruktur",
+        "pengaduan",
+    ),
+]
+LABELLED += WITH_NUMBERS
+SPAM_WITH_NUMBERS = [
+    "promo 50% hanya Rp 99.000, WA 081234567890",
+    "pinjaman 5 juta cair 1 jam tanpa jaminan, WA 081298765432",
+    "slot gacor deposit 10 ribu maxwin 5 juta",
+]
 NOT_COMPLAINTS = [
     "terima kasih pak wali, jalan di kampung kami sekarang sudah mulus",
     "promo akhir tahun diskon 70 persen, cek link di bio ya kak",
@@ -167,10 +195,10 @@ NOT_COMPLAINTS = [
     "jual rumah murah dekat kampus, hubungi kami",
 ]
 # Floors measured on this set with the default model, minus a margin; see the report figures.
-# Measured: sectors 39/40, kinds 40/40, leads scored >= 0.5 33/40, non-complaints all < 0.05.
-SECTOR_FLOOR = 0.85
+# Measured: sectors 44/46, kinds 45/46, leads scored >= 0.5 40/46, non-complaints all < 0.05.
+SECTOR_FLOOR = 0.9
 KIND_FLOOR = 0.85
-LEAD_FLOOR = 0.75
+LEAD_FLOOR = 0.8
 
 
 def models_dir(factory: pytest.TempPathFactory) -> Path:
@@ -198,6 +226,16 @@ def test_complaints_score_above_non_complaints(triager: Triager) -> None:
     assert sum(r.complaint_score >= 0.5 for r in leads) / len(leads) >= LEAD_FLOOR
     assert all(r.complaint_score < 0.5 for r in noise)
     assert max(r.complaint_score for r in noise) < sorted(r.complaint_score for r in leads)[3]
+
+
+def test_numbers_prices_and_contacts_do_not_make_a_complaint_look_like_spam(
+    triager: Triager,
+) -> None:
+    leads = triager.triage([text for text, _, _ in WITH_NUMBERS])
+    spam = triager.triage(SPAM_WITH_NUMBERS)
+    assert sum(r.complaint_score >= 0.5 for r in leads) >= len(WITH_NUMBERS) - 1
+    assert all(r.complaint_score < 0.5 for r in spam)
+    assert min(r.complaint_score for r in leads) > max(r.complaint_score for r in spam)
 
 
 def test_confidences_are_probabilities_and_the_version_is_named(triager: Triager) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,21 +12,16 @@ from core.casework import Agency, AuditEntry, Lead, OutboundMessage, Report, Rou
 from core.clock import utcnow
 from core.db import make_engine, make_sessionmaker, transaction
 from core.models import Mention
+from tests.pages.conftest import APP
 
-APP = str(Path(__file__).parents[2] / "app.py")
 PHONE = "081234567890"
 TEXT = f"Banjir setinggi lutut di Jl. Ahmad Yani, hubungi {PHONE}"
 
 
 @pytest.fixture
-def store(db_url, tmp_path, monkeypatch):
+def store(console_db, monkeypatch):
     """The console on a SQLite test store, acting as "sari", with no other LAPOR_ setting."""
-    if not db_url.startswith("sqlite"):
-        pytest.skip("the console tests need a SQLite file only")
-    for name in [k for k in os.environ if k.startswith("LAPOR_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)  # no developer .env is read
-    monkeypatch.setenv("LAPOR_DATABASE_URL", db_url)
+    db_url = console_db
     monkeypatch.setenv("LAPOR_HANDLER_NAME", "sari")
     engine = make_engine(db_url)
     yield make_sessionmaker(engine)
@@ -63,7 +56,6 @@ def open_inbox():
     return at
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_leads_show_best_first_with_suggestions_group_and_masked_personal_data(store):
     start = TEXT.index(PHONE)
     flood = add_lead(store, "1", TEXT, rank=0.9,
@@ -87,7 +79,6 @@ def test_leads_show_best_first_with_suggestions_group_and_masked_personal_data(s
     assert [t.value for t in at.text] == ["KTP-el saya belum jadi 3 bulan"]
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_claim_takes_the_lead_for_the_handler_and_release_gives_it_back(store):
     lead_id = add_lead(store, "1", "Lampu jalan mati di Rungkut", rank=0.8)
     at = open_inbox()
@@ -104,7 +95,6 @@ def test_claim_takes_the_lead_for_the_handler_and_release_gives_it_back(store):
     assert (lead.state, lead.claimed_by) == ("open", None)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_dismiss_with_a_reason_takes_the_whole_group_out_of_the_inbox(store):
     head = add_lead(store, "1", "Promo pulsa murah klik link", rank=0.5)
     copy = add_lead(store, "2", "Promo pulsa murah klik link!!", rank=0.3, cluster=head)
@@ -126,7 +116,6 @@ def test_dismiss_with_a_reason_takes_the_whole_group_out_of_the_inbox(store):
     assert actions == ["sari", "sari"]
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_other_reason_without_a_note_is_refused_with_a_sentence(store):
     lead_id = add_lead(store, "1", "Jalan rusak", rank=0.5)
     at = open_inbox()
@@ -136,7 +125,6 @@ def test_other_reason_without_a_note_is_refused_with_a_sentence(store):
     assert "note" in at.error[0].value
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_convert_makes_a_report_from_the_group_then_the_reply_is_previewed_and_sent(store):
     start = TEXT.index(PHONE)
     head = add_lead(store, "1", TEXT, rank=0.9,
@@ -179,7 +167,6 @@ def test_convert_makes_a_report_from_the_group_then_the_reply_is_previewed_and_s
     assert at.success[0].value == "Reply sent on X."
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_merge_selected_puts_the_ticked_leads_in_one_group_and_pages_hold_25(store):
     first = add_lead(store, "a", "Jalan Raya Darmo berlubang", rank=0.99)
     second = add_lead(store, "b", "Darmo jalannya rusak parah", rank=0.98)

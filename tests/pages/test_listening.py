@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,20 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core.clock import utcnow
 from core.db import make_engine, make_sessionmaker, transaction
 from core.mentions import Batch, MentionIn, extract_hashtags, save_batch
-
-APP = str(Path(__file__).parents[2] / "app.py")
-
-
-@pytest.fixture
-def console_env(db_url, tmp_path, monkeypatch):
-    """Point the console at the test store, with no other LAPOR_ setting or .env file."""
-    if not db_url.startswith("sqlite"):
-        pytest.skip("the console tests need a SQLite file only")
-    for name in [k for k in os.environ if k.startswith("LAPOR_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)  # no developer .env is read
-    monkeypatch.setenv("LAPOR_DATABASE_URL", db_url)
-    return db_url
+from tests.pages.conftest import APP
 
 
 def fill(url, *mentions):
@@ -53,9 +38,9 @@ def table(at, column):
 
 
 @pytest.fixture
-def page(console_env):
+def page(console_db):
     fill(
-        console_env,
+        console_db,
         mention("1", 10, "Jalan berlubang di Wonokromo #BeraniLAPOR"),
         mention("2", 300, "Sampah menumpuk di TPS Keputih", "telegram", "sari_w"),
         mention("3", 3 * 24 * 60, "PDAM mati tiga hari #BeraniLAPOR", "facebook"),
@@ -65,7 +50,6 @@ def page(console_env):
     return at
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_headline_counts_match_the_store(page):
     metrics = {m.label: m.value for m in page.metric}
     assert metrics["Mentions, total"] == "3"
@@ -73,7 +57,6 @@ def test_headline_counts_match_the_store(page):
     assert metrics["Last hour"] == "1"
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_latest_mentions_list_the_stored_texts_newest_first(page):
     latest = table(page, "Text")
     assert list(latest["Text"]) == [
@@ -84,7 +67,6 @@ def test_latest_mentions_list_the_stored_texts_newest_first(page):
     assert list(latest["Channel"]) == ["X", "Telegram", "Facebook"]
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_filtering_by_channel_and_text_narrows_the_table(page):
     page.multiselect(key="filter_channels").set_value(["telegram"]).run()
     assert list(table(page, "Text")["Text"]) == ["Sampah menumpuk di TPS Keputih"]
@@ -98,7 +80,6 @@ def test_filtering_by_channel_and_text_narrows_the_table(page):
     assert any("No mentions match" in i.value for i in page.info)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_channel_health_says_which_channels_are_off_and_why(page):
     health = table(page, "Status").set_index("Channel")["Status"]
     assert health["X (Twitter)"] == "off — LAPOR_X_BEARER_TOKEN is not set"

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.clock import utcnow
 from core.db import make_engine, make_sessionmaker, transaction
 from core.mentions import BadItem, Batch, save_batch
+from tests.pages.conftest import APP
 
-APP = str(Path(__file__).parents[2] / "app.py")
 RAW = '{"update_id": 5501, "message": {"text": "Jalan rusak di Lidah Wetan"}}'
 
 
 @pytest.fixture
-def quarantine_page(db_url, tmp_path, monkeypatch):
-    if not db_url.startswith("sqlite"):
-        pytest.skip("the console tests need a SQLite file only")
-    for name in [k for k in os.environ if k.startswith("LAPOR_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)  # no developer .env is read
-    monkeypatch.setenv("LAPOR_DATABASE_URL", db_url)
+def quarantine_page(console_db, monkeypatch):
+    db_url = console_db
     engine = make_engine(db_url)
     with transaction(make_sessionmaker(engine)) as s:
         bad = BadItem(raw=RAW, reason="the message has no date")
@@ -35,7 +27,6 @@ def quarantine_page(db_url, tmp_path, monkeypatch):
     return at
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_open_items_show_reason_listener_and_raw_preview(quarantine_page):
     assert [m.value for m in quarantine_page.markdown if "open item" in m.value] == [
         "**1 open item**"
@@ -45,7 +36,6 @@ def test_open_items_show_reason_listener_and_raw_preview(quarantine_page):
     assert [c.value for c in quarantine_page.code] == [RAW]
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_retry_calls_the_service_with_the_item_and_shows_the_result(quarantine_page, monkeypatch):
     import listeners.service
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,19 +10,13 @@ from streamlit.testing.v1 import AppTest
 from core.casework import AuditEntry, FollowUp, Report
 from core.clock import utcnow
 from core.db import make_engine, make_sessionmaker, transaction
-
-APP = str(Path(__file__).parents[2] / "app.py")
+from tests.pages.conftest import APP
 
 
 @pytest.fixture
-def store(db_url, tmp_path, monkeypatch):
+def store(console_db, monkeypatch):
     """The console on a SQLite test store, acting as "sari", with no other LAPOR_ setting."""
-    if not db_url.startswith("sqlite"):
-        pytest.skip("the console tests need a SQLite file only")
-    for name in [k for k in os.environ if k.startswith("LAPOR_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)  # no developer .env is read
-    monkeypatch.setenv("LAPOR_DATABASE_URL", db_url)
+    db_url = console_db
     monkeypatch.setenv("LAPOR_HANDLER_NAME", "sari")
     engine = make_engine(db_url)
     yield make_sessionmaker(engine)
@@ -75,7 +67,6 @@ def reports(store):
     return store, late, fine
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_board_shows_each_report_with_its_clock_and_due_date(reports):
     at = open_reports()
     frames = {tuple(d.value["Tracking ID"]): d.value for d in at.dataframe}
@@ -90,7 +81,6 @@ def test_board_shows_each_report_with_its_clock_and_due_date(reports):
     assert [tuple(d.value["Tracking ID"]) for d in at.dataframe] == [("LPR-2026-000001",)]
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_transition_button_moves_the_report_and_the_timeline_shows_it(reports):
     store, late, _ = reports
     at = open_reports()
@@ -115,7 +105,6 @@ def test_a_transition_button_moves_the_report_and_the_timeline_shows_it(reports)
     assert moved and "submitted → verified" in moved[0] and "sari" in moved[0]
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_follow_up_is_stored_with_its_normative_flag(reports):
     store, _, fine = reports
     at = open_reports()
@@ -130,7 +119,6 @@ def test_follow_up_is_stored_with_its_normative_flag(reports):
     assert any("normative" in line for line in shown(at) if "follow-up from" in line)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_public_preview_hides_the_anonim_reporter_and_masks_personal_data(reports):
     at = open_reports()
     page = " ".join(shown(at))

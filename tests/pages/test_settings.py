@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).parents[2] / "app.py")
+from tests.pages.conftest import APP
+
 SECRET = "supersecret-token-123"
 
 
 @pytest.fixture
-def settings_page(db_url, tmp_path, monkeypatch):
-    if not db_url.startswith("sqlite"):
-        pytest.skip("the console tests need a SQLite file only")
-    for name in [k for k in os.environ if k.startswith("LAPOR_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)  # no developer .env is read
-    monkeypatch.setenv("LAPOR_DATABASE_URL", db_url)
+def settings_page(console_db, monkeypatch):
     monkeypatch.setenv("LAPOR_X_BEARER_TOKEN", SECRET)
     monkeypatch.setenv("LAPOR_WATCHED_HASHTAGS", "#BeraniLAPOR,AyoKenalLAPOR")
     at = AppTest.from_file(APP, default_timeout=30).run()
@@ -47,8 +39,7 @@ def table(at, column):
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_credentials_show_set_or_not_set_and_never_the_value(settings_page, db_url):
+def test_credentials_show_set_or_not_set_and_never_the_value(settings_page, console_db):
     creds = table(settings_page, "Environment variable").set_index("Environment variable")
     assert creds.loc["LAPOR_X_BEARER_TOKEN", "Value"] == "set"
     assert creds.loc["LAPOR_FACEBOOK_PAGE_TOKEN", "Value"] == "not set"
@@ -57,13 +48,12 @@ def test_credentials_show_set_or_not_set_and_never_the_value(settings_page, db_u
     assert SECRET not in shown
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_channels_store_and_watched_hashtags_are_listed(settings_page, db_url):
+def test_channels_store_and_watched_hashtags_are_listed(settings_page, console_db):
     channels = table(settings_page, "Configured").set_index("Channel")
     assert channels.loc["X (Twitter)", "Configured"] == "yes"
     assert channels.loc["X (Twitter)", "Status"] == "on — waiting for the first poll"
     assert channels.loc["Facebook Page", "Status"] == "off — LAPOR_FACEBOOK_PAGE_ID is not set"
     general = table(settings_page, "Setting").set_index("Setting")["Value"]
-    assert general["Database"] == "SQLite at " + db_url.removeprefix("sqlite:///")
+    assert general["Database"] == "SQLite at " + console_db.removeprefix("sqlite:///")
     assert general["Graph API version"] == "v25.0"
     assert "- #BeraniLAPOR\n- #AyoKenalLAPOR" in [m.value for m in settings_page.markdown]
