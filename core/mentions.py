@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.errors import BadPayloadError
 from core.models import ListenerCursor, QuarantineItem
 
 Cursor = dict[str, Any]
@@ -92,6 +93,25 @@ class SaveResult:
             self.updated + other.updated,
             self.quarantined + other.quarantined,
         )
+
+
+def parse_each(
+    items: Iterable[Any], parse: Callable[[Any], MentionIn | None]
+) -> tuple[list[MentionIn], list[BadItem]]:
+    """Parse every item: the mentions found, and a BadItem (raw + reason) for each item whose
+    parse raised BadPayloadError. An item parsed to None is ignored on purpose. Never raises
+    BadPayloadError: one bad item never stops the others."""
+    mentions: list[MentionIn] = []
+    bad: list[BadItem] = []
+    for item in items:
+        try:
+            found = parse(item)
+        except BadPayloadError as exc:
+            bad.append(BadItem(raw=dump_raw(item), reason=exc.reason))
+            continue
+        if found is not None:
+            mentions.append(found)
+    return mentions, bad
 
 
 def dump_raw(raw: Any) -> str:

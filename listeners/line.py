@@ -11,7 +11,15 @@ from typing import Any
 
 from core.clock import from_epoch
 from core.errors import BadPayloadError
-from core.mentions import BadItem, Batch, MentionIn, dump_raw, extract_handles, extract_hashtags
+from core.mentions import (
+    BadItem,
+    Batch,
+    MentionIn,
+    dump_raw,
+    extract_handles,
+    extract_hashtags,
+    parse_each,
+)
 
 PLATFORM = "line"
 
@@ -102,16 +110,7 @@ def parse(body: Mapping[str, Any]) -> Batch:
     if not isinstance(events, list):
         reason = "the LINE webhook body has no 'events' list"
         return Batch(quarantined=[BadItem(raw=dump_raw(body), reason=reason)])
-    mentions: list[MentionIn] = []
-    bad: list[BadItem] = []
-    for event in events:
-        try:
-            found = parse_event(event)
-        except BadPayloadError as exc:
-            bad.append(BadItem(raw=dump_raw(event), reason=exc.reason))
-            continue
-        if found is not None:
-            mentions.append(found)
+    mentions, bad = parse_each(events, parse_event)
     return Batch(mentions=mentions, quarantined=bad)
 
 

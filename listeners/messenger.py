@@ -10,7 +10,15 @@ from typing import Any
 
 from core.clock import from_epoch
 from core.errors import BadPayloadError
-from core.mentions import BadItem, Batch, MentionIn, dump_raw, extract_handles, extract_hashtags
+from core.mentions import (
+    BadItem,
+    Batch,
+    MentionIn,
+    dump_raw,
+    extract_handles,
+    extract_hashtags,
+    parse_each,
+)
 
 PLATFORM = "messenger"
 _PREFIX = "sha256="
@@ -130,14 +138,9 @@ def parse(body: Mapping[str, Any]) -> Batch:
             reason = "a Messenger entry's 'messaging' is not a list"
             bad.append(BadItem(raw=dump_raw(entry), reason=reason))
             continue
-        for event in messaging:
-            try:
-                found = parse_messaging(event)
-            except BadPayloadError as exc:
-                bad.append(BadItem(raw=dump_raw(event), reason=exc.reason))
-                continue
-            if found is not None:
-                mentions.append(found)
+        found, broken = parse_each(messaging, parse_messaging)
+        mentions += found
+        bad += broken
     return Batch(mentions=mentions, quarantined=bad)
 
 

@@ -17,7 +17,13 @@ from telegram.warnings import PTBUserWarning
 from core.clock import from_epoch, utcnow
 from core.errors import BadPayloadError, FatalSourceError, RetriableSourceError, SourceError
 from core.logs import hide_in_logs
-from core.mentions import BadItem, Batch, MentionIn, dump_raw, extract_handles, extract_hashtags
+from core.mentions import (
+    Batch,
+    MentionIn,
+    extract_handles,
+    extract_hashtags,
+    parse_each,
+)
 from core.settings import Settings
 
 Obj = Mapping[str, Any]
@@ -204,18 +210,12 @@ def parse_updates(
 
     `next_cursor` is left None: only the poller knows which offset the list covers.
     """
-    mentions: list[MentionIn] = []
-    bad: list[BadItem] = []
-    for update in updates:
-        try:
-            mention = parse_update(
-                update, bot_username=bot_username, watched_hashtags=watched_hashtags
-            )
-        except BadPayloadError as exc:
-            bad.append(BadItem(raw=dump_raw(update), reason=exc.reason))
-            continue
-        if mention is not None:
-            mentions.append(mention)
+    mentions, bad = parse_each(
+        updates,
+        lambda update: parse_update(
+            update, bot_username=bot_username, watched_hashtags=watched_hashtags
+        ),
+    )
     return Batch(mentions=tuple(mentions), quarantined=tuple(bad))
 
 
