@@ -103,12 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     default = Triager.default()
     load_seconds = time.perf_counter() - started
+    # Speed on texts the process has not seen: "cold" on one half with empty token caches,
+    # "steady" on the other half once the first half warmed the caches (a running process).
+    first, second = texts[::2], texts[1::2]
     wall, cpu = time.perf_counter(), time.process_time()
+    default.triage(first)
+    cold = (len(first) / (time.perf_counter() - wall), len(first) / (time.process_time() - cpu))
+    wall, cpu = time.perf_counter(), time.process_time()
+    default.triage(second)
+    warm = (len(second) / (time.perf_counter() - wall), len(second) / (time.process_time() - cpu))
     result = default.triage(texts)
-    cold = (len(texts) / (time.perf_counter() - wall), len(texts) / (time.process_time() - cpu))
-    wall, cpu = time.perf_counter(), time.process_time()
-    default.triage(texts)
-    warm = (len(texts) / (time.perf_counter() - wall), len(texts) / (time.process_time() - cpu))
     whole = sector_figures(data.sector.tolist(), [t.sector for t in result])
     leads = sum(t.complaint_score >= 0.5 for t in result) / len(result)
     kinds = Counter(t.kind for t in result)
@@ -146,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{f['macro_f1']:.3f} | {f['accuracy']:.3f} | macro-F1 >= 0.70 |"
             )
     print(
-        f"\nspeed, one core, default model over {len(texts):,} texts: cold {cold[0]:,.0f} texts/s wall "
-        f"({cold[1]:,.0f} per CPU second), warm {warm[0]:,.0f} texts/s wall ({warm[1]:,.0f} per CPU "
+        f"\nspeed, one core, default model, unseen texts ({len(first):,} each): cold {cold[0]:,.0f} texts/s wall "
+        f"({cold[1]:,.0f} per CPU second), steady {warm[0]:,.0f} texts/s wall ({warm[1]:,.0f} per CPU "
         "second); target >= 5,000"
     )
     print(

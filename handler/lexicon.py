@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import yaml
+from scipy import sparse
 
 from handler.normalize import normalize
 from handler.seed_examples import SEED_DIR
@@ -41,3 +44,42 @@ def match(normalized: str) -> LexiconHit | None:
     if not ranked or ranked[0][1] == 0 or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
         return None
     return LexiconHit(sector=ranked[0][0], hits=ranked[0][1])
+
+
+PhraseIndex = dict[str, list[tuple[tuple[str, ...], int]]]
+
+
+def phrase_index(keywords: Mapping[str, Sequence[str]]) -> PhraseIndex:
+    """Return first word -> (phrase words, column) for label -> normalised phrases; the columns
+    follow the labels in sorted order."""
+    index: PhraseIndex = {}
+    for column, label in enumerate(sorted(keywords)):
+        for phrase in dict.fromkeys(keywords[label]):
+            words = tuple(phrase.split())
+            if words:
+                index.setdefault(words[0], []).append((words, column))
+    return index
+
+
+def keyword_block(
+    docs: Sequence[str], index: PhraseIndex, columns: int, weight: float
+) -> sparse.csr_matrix:
+    """Return a (len(docs), columns) matrix: per label, weight * log(1 + distinct phrases of
+    that label found in the normalised doc). One set intersection per doc."""
+    rows: list[int] = []
+    cols: list[int] = []
+    hits: list[int] = []
+    firsts = frozenset(index)
+    for row, doc in enumerate(docs):
+        tokens, padded = doc.split(), f" {doc} "
+        found: set[tuple[tuple[str, ...], int]] = set()
+        for first in firsts.intersection(tokens):
+            for words, column in index[first]:
+                if len(words) == 1 or f" {' '.join(words)} " in padded:
+                    found.add((words, column))
+        for column, count in Counter(column for _, column in found).items():
+            rows.append(row)
+            cols.append(column)
+            hits.append(count)
+    values = weight * np.log1p(np.array(hits, dtype=np.float32))
+    return sparse.csr_matrix((values, (rows, cols)), shape=(len(docs), columns))

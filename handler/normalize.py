@@ -102,6 +102,14 @@ def _word(token: str) -> str:
     return token
 
 
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Return indoNLP's Indonesian stopwords, normalised like the texts."""
+    from indoNLP.preprocessing import STOPWORDS
+
+    return frozenset(w for word in STOPWORDS for w in normalize(word).split())
+
+
 _URL_HINTS = ("://", "www.", ".com", ".id", ".net", ".org", ".ly", ".me", ".co")
 
 

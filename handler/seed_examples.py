@@ -158,7 +158,7 @@ def _aduan(w: _Writer, topic: dict[str, Any]) -> str:
                 (f"mohon {objek} {ask}", f"tolong segera {ask}", w.pick("plea"), f"mohon {ask}")
             )
         )
-    if r.random() < 0.3:  # real letters carry a NIK, a phone number, a price
+    if r.random() < 0.4:  # real letters carry a NIK, a phone number, a price
         parts.insert(r.choice((1, len(parts))), w.detail())
     return ". ".join(parts)
 

@@ -18,14 +18,14 @@ from handler.normalize import detect_language, normalize
 from handler.seed_examples import SEED_DIR, read
 from handler.urgency import urgency_of_normalized
 
-CODE_VERSION = "1"  # bump when the default model's training changes in a way the digest misses
+CODE_VERSION = "2"  # bump when the default model's training changes in a way the digest misses
 DEFAULT_CACHE_DIR = Path("data/models")
 LEAD = "lead"  # the complaint model's positive class (anything else: "bukan")
 LOW_CONFIDENCE = 0.3  # below this the keyword lexicon may decide the sector
 SHORT_TEXT_WORDS = 3
 URGENCY_WEIGHT = {"darurat": 2.0, "tinggi": 0.75, "normal": 0.0}
 _SEED_FILES = ("examples.csv", "vocab.yaml", "styles.yaml")
-_CODE_FILES = ("model.py", "normalize.py", "seed_examples.py")
+_CODE_FILES = ("model.py", "lexicon.py", "normalize.py", "seed_examples.py")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,7 +65,7 @@ def train_default() -> dict[str, TextModel]:
     three share one fitted vectoriser, so a text is vectorised once."""
     examples = read()
     docs = [normalize(e.text) for e in examples]
-    features = model.fit_features(docs)
+    features = model.fit_features(docs, lexicon.keywords())
     leads = [i for i, e in enumerate(examples) if e.is_lead]
     lead_docs = [docs[i] for i in leads]
     complaint = [LEAD if e.is_lead else "bukan" for e in examples]
@@ -77,7 +77,12 @@ def train_default() -> dict[str, TextModel]:
         ),
         "kind": model.train(lead_docs, kinds, task="kind", features=features, normalized=True),
         "sector": model.train(
-            lead_docs, sectors, task="sector", features=features, normalized=True
+            lead_docs,
+            sectors,
+            task="sector",
+            features=features,
+            normalized=True,
+            classifier="logistic",
         ),
     }
 

@@ -334,3 +334,28 @@ def test_the_seed_file_is_what_the_generator_writes_and_is_marked_ours(tmp_path:
     assert (tmp_path / "again.csv").read_bytes() == EXAMPLES.read_bytes()  # deterministic, current
     with EXAMPLES.open(encoding="utf-8") as fh:
         assert all(line.rstrip("\r\n").endswith(f",{WRITTEN_BY}") for line in list(fh)[1:50])
+
+
+def test_keywords_add_one_column_per_sector_and_old_vectorisers_still_transform() -> None:
+    from handler.model import NgramVectorizer
+
+    docs = ["jalan rusak parah", "sampah menumpuk di tps", "lampu jalan mati", "sampah bau"]
+    vec = NgramVectorizer(keywords={"infrastruktur": ["jalan rusak"], "lingkungan": ["sampah"]})
+    tail = vec.fit(docs).transform(docs).toarray()[:, -2:]  # the two keyword columns
+    assert (tail[0, 0] > 0, tail[0, 1], tail[1, 0], tail[1, 1] > 0, tail[2].any()) == (
+        True,
+        0.0,
+        0.0,
+        True,
+        False,
+    )
+    # A vectoriser pickled before sublinear tf, stopwords and keywords existed: binary, no
+    # keyword columns, and its bundle must keep working.
+    binary = NgramVectorizer(sublinear=False, stop_words=None).fit(docs)
+    state = binary.__getstate__()
+    for name in ("sublinear", "stop_words", "stop_", "keywords", "keyword_weight", "phrases_"):
+        state.pop(name)
+    state.pop("n_keyword_columns_")
+    old = NgramVectorizer.__new__(NgramVectorizer)
+    old.__setstate__(state)
+    assert (old.transform(docs) != binary.transform(docs)).nnz == 0
