@@ -77,10 +77,20 @@ def add_followup(report_id: int) -> None:
     except InputError as exc:
         flash("error", str(exc))
         return
+    told = ""
+    if st.session_state.get(f"fu_notify_{report_id}"):
+        from handler.replies import notify_followup
+
+        try:
+            sent = notify_followup(write_factory(), followup_id=followup.id, actor=actor(),
+                                   settings=settings(), now=utcnow())  # fmt: skip
+            told = f" The reporter was told on {sent.platform} ({sent.state})."
+        except Exception as exc:  # the follow-up is stored; say why the notice did not go
+            told = f" The notice to the reporter failed: {str(exc).rstrip('.')}."
     if followup.normative:
-        flash("warning", f"Follow-up stored, flagged normative: {followup.normative_reason}.")
+        flash("warning", f"Follow-up stored, flagged normative: {followup.normative_reason}.{told}")
     else:
-        flash("success", "Follow-up stored; it answers the report (not normative).")
+        flash("success", f"Follow-up stored; it answers the report (not normative).{told}")
 
 
 def due_text(row: views.BoardRow) -> str:
@@ -206,6 +216,8 @@ def detail(report_id: int, now_board: dict[int, views.BoardRow]) -> None:
                 st.text_area("Answer", key=f"fu_text_{report_id}")
                 st.text_input("Agency code", value=report.agency_code or "",
                               key=f"fu_agency_{report_id}")  # fmt: skip
+                st.checkbox("Tell the reporter on their channel and ask for a rating", value=True,
+                            key=f"fu_notify_{report_id}")  # fmt: skip
                 st.form_submit_button("Add follow-up", on_click=add_followup, args=(report_id,))
         st.markdown("**Public view**")
         public_preview(report, [i.text or "" for i in items if i.kind == "mention"])

@@ -15,7 +15,7 @@ from core.settings import Settings
 from handler import chatbot
 from handler.followups import add_followup
 from handler.queue import SqlLeadQueue
-from handler.replies import preview, send_reply
+from handler.replies import notify_followup, preview, send_reply
 from handler.reports import convert, transition
 from handler.routing import load_default
 from handler.senders import ConsoleSender
@@ -73,9 +73,15 @@ def test_a_message_becomes_a_report_and_the_citizen_is_kept_informed(factory):
 
     for step in ("verified", "dispatched"):
         transition(factory, report.id, step, actor="sari", note="ok", settings=SETTINGS, now=NOW)
-    add_followup(factory, report.id, "Lubang di depan SDN 3 sudah kami tambal pada 24 November, "
-                 "petugas Bina Marga memeriksa ulang drainasenya.", agency_code=report.agency_code,
-                 author="dinas-pu", now=NOW, settings=SETTINGS)  # fmt: skip
+    followup = add_followup(
+        factory, report.id, "Lubang di depan SDN 3 sudah kami tambal pada 24 November, "
+        "petugas Bina Marga memeriksa ulang drainasenya.", agency_code=report.agency_code,
+        author="dinas-pu", now=NOW, settings=SETTINGS,
+    )  # fmt: skip
+    notice = notify_followup(factory, followup_id=followup.id, actor="sari", settings=SETTINGS,
+                             now=NOW, sender=sender)  # fmt: skip
+    assert notice.state == "sent" and "sudah kami tambal" in notice.text
+    assert sender.sent[-1].recipient == "424242" and len(sender.sent) == 2
     thanks = chatbot.respond(factory, platform="telegram", author_id="424242", text="puas",
                              settings=SETTINGS, now=NOW)  # fmt: skip
     assert thanks

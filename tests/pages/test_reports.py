@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.casework import AuditEntry, FollowUp, Report
+from core.casework import AuditEntry, FollowUp, OutboundMessage, Report
 from core.clock import utcnow
 from core.db import make_engine, make_sessionmaker, transaction
 from tests.pages.conftest import APP
@@ -117,6 +117,11 @@ def test_follow_up_is_stored_with_its_normative_flag(reports):
     assert status_of(store, fine) == "followed_up"
     assert "normative" in at.warning[0].value
     assert any("normative" in line for line in shown(at) if "follow-up from" in line)
+    # this report has no source tweet to answer, so the notice cannot go: the page says why
+    assert "notice to the reporter failed" in at.warning[0].value
+    assert "has no source x post to reply under; link its mention first." in at.warning[0].value
+    with store() as s:
+        assert s.query(OutboundMessage).count() == 0
 
 
 def test_public_preview_hides_the_anonim_reporter_and_masks_personal_data(reports):
