@@ -12,7 +12,7 @@ import streamlit as st
 from core.casework import DISMISS_REASONS, KINDS
 from core.clock import utcnow
 from core.errors import InputError
-from handler import views
+from handler import report_views, views
 from pages.common import platform_label, reading, settings, wib, write_factory
 
 PAGE_SIZE = 25
@@ -168,7 +168,7 @@ def reply_step() -> None:
 
     report_id, tracking = st.session_state[_CONVERTED]
     with reading() as session:
-        report = views.report(session, report_id)
+        report = report_views.report(session, report_id)
     if report is None:
         st.session_state.pop(_CONVERTED, None)
         return
@@ -303,9 +303,9 @@ st.sidebar.caption("Set LAPOR_HANDLER_NAME to change it (no sign-in yet).")
 st.title("Inbox")
 now = utcnow()
 with reading() as session:
-    counts = views.counts(session, now)
+    counts = report_views.counts(session, now)
     sectors = views.lead_sectors(session)
-    agencies = views.agencies(session)
+    agencies = report_views.agencies(session)
 m = st.columns(4)
 m[0].metric("Open leads", counts.leads_open)
 m[1].metric("Claimed", counts.leads_claimed)

@@ -10,7 +10,7 @@ import streamlit as st
 from core.casework import REPORT_STATES
 from core.clock import utcnow
 from core.errors import InputError
-from handler import lifecycle, views
+from handler import lifecycle, report_views, views
 from pages.common import platform_label, reading, settings, wib, write_factory
 
 _FLASH = "_reports_flash"
@@ -93,14 +93,25 @@ def add_followup(report_id: int) -> None:
         flash("success", f"Follow-up stored; it answers the report (not normative).{told}")
 
 
-def due_text(row: views.BoardRow) -> str:
+def resolve_reply(message_id: int, delivered: bool) -> None:
+    from handler.replies import resolve
+
+    try:
+        resolve(write_factory(), message_id, delivered=delivered, actor=actor(), now=utcnow())
+    except InputError as exc:
+        flash("error", str(exc))
+        return
+    flash("success", "Marked delivered." if delivered else "Marked not delivered; send it again.")
+
+
+def due_text(row: report_views.BoardRow) -> str:
     """Return "verification due Tue 10 Mar 23:59 WIB", or "" when no deadline runs."""
     if row.due_at is None or row.due_what is None:
         return ""
-    return f"{views.DUE_LABELS[row.due_what]} due {wib(row.due_at, '%a %d %b %H:%M')} WIB"
+    return f"{report_views.DUE_LABELS[row.due_what]} due {wib(row.due_at, '%a %d %b %H:%M')} WIB"
 
 
-def board(rows: list[views.BoardRow]) -> None:
+def board(rows: list[report_views.BoardRow]) -> None:
     """One table per status, in lifecycle order, each sorted by clock."""
     for status in REPORT_STATES:
         group = [r for r in rows if r.status == status]
@@ -112,7 +123,7 @@ def board(rows: list[views.BoardRow]) -> None:
                 "Tracking ID": [r.tracking_id for r in group],
                 "Clock": [CLOCKS.get(r.clock or "", "—") for r in group],
                 "Due (WIB)": [wib(r.due_at, "%a %d %b %H:%M") for r in group],
-                "Deadline": [views.DUE_LABELS.get(r.due_what or "", "") for r in group],
+                "Deadline": [report_views.DUE_LABELS.get(r.due_what or "", "") for r in group],
                 "Agency": [r.agency_code or "not routed" for r in group],
                 "Kind": [label(r.kind) for r in group],
                 "Sector": [label(r.sector) for r in group],
@@ -136,7 +147,7 @@ def board(rows: list[views.BoardRow]) -> None:
                      column_config={"Title": st.column_config.TextColumn(width="large")})  # fmt: skip
 
 
-def timeline(items: list[views.TimelineItem], reveal: bool) -> None:
+def timeline(items: list[report_views.TimelineItem], reveal: bool) -> None:
     """The report's history, oldest first."""
     for item in items:
         who = f" · {md(item.actor)}" if item.actor else ""
@@ -169,11 +180,12 @@ def public_preview(report: object, mention_texts: list[str]) -> None:
     st.markdown(md(view["description"]))
 
 
-def detail(report_id: int, now_board: dict[int, views.BoardRow]) -> None:
+def detail(report_id: int, now_board: dict[int, report_views.BoardRow]) -> None:
     """One report: its facts and clock, timeline, next steps, follow-up, public view."""
     with reading() as session:
-        report = views.report(session, report_id)
-        items = views.report_timeline(session, report_id)
+        report = report_views.report(session, report_id)
+        items = report_views.report_timeline(session, report_id)
+        unchecked = report_views.unchecked_replies(session, report_id)
     if report is None:
         st.warning("That report no longer exists.")
         return
@@ -190,6 +202,16 @@ def detail(report_id: int, now_board: dict[int, views.BoardRow]) -> None:
         f"made by {md(report.created_by)} {wib(report.created_at)}",
     ]
     st.markdown(" · ".join(facts), help=report.routing_note)
+    for reply in unchecked:  # never re-sent blindly: a person looks at the channel first
+        st.warning(
+            f"Nobody knows whether the reply of {wib(reply.created_at)} on "
+            f"{platform_label(reply.platform)} arrived. Check the channel: {md(reply.text[:160])}"
+        )
+        bar = st.container(horizontal=True)
+        bar.button("It arrived", key=f"delivered_{reply.id}", on_click=resolve_reply,
+                   args=(reply.id, True))  # fmt: skip
+        bar.button("It did not arrive", key=f"lost_{reply.id}", on_click=resolve_reply,
+                   args=(reply.id, False))  # fmt: skip
     if row is not None and row.clock:
         colour = CLOCK_COLOURS[row.clock]
         st.markdown(f":{colour}-badge[{CLOCKS[row.clock]}] {due_text(row)}")
@@ -227,9 +249,9 @@ st.sidebar.markdown(f"Acting as **{md(actor())}**")
 st.title("Reports")
 now = utcnow()
 with reading() as session:
-    counts = views.counts(session, now)
-    agency_codes = [code for code, _ in views.agencies(session)]
-running = sum(n for s, n in counts.reports_by_status.items() if s in views.CLOCKED_STATES)
+    counts = report_views.counts(session, now)
+    agency_codes = [code for code, _ in report_views.agencies(session)]
+running = sum(n for s, n in counts.reports_by_status.items() if s in report_views.CLOCKED_STATES)
 m = st.columns(4)
 m[0].metric("Reports in progress", running)
 m[1].metric("Overdue", counts.overdue)
@@ -246,7 +268,7 @@ agency = b.selectbox("Agency", ["", *agency_codes], format_func=lambda x: x or "
                      key="board_agency")  # fmt: skip
 clock = c.selectbox("Clock", list(CLOCK_FILTER), format_func=CLOCK_FILTER.get, key="board_clock")
 with reading() as session:
-    rows = views.report_board(session, now=now, settings=settings(), status=statuses or None,
+    rows = report_views.report_board(session, now=now, settings=settings(), status=statuses or None,
                               agency=agency or None, clock=clock or None)  # fmt: skip
 if not rows:
     st.info("No reports match these filters.")

@@ -17,7 +17,7 @@ from core.casework import (
 from core.db import transaction
 from core.models import Mention
 from core.settings import Settings
-from handler import views
+from handler import report_views, views
 
 NOW = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # Tuesday 10:00 WIB
 
@@ -132,7 +132,7 @@ def test_inbox_shows_personal_data_types_and_live_claims(factory):
                  lease=NOW - timedelta(minutes=1))  # fmt: skip
     with factory() as s:
         held, lapsed = views.inbox(s, now=NOW)
-        c = views.counts(s, NOW)
+        c = report_views.counts(s, NOW)
     assert held.pii_types == ("nik", "phone")
     assert [p.start for p in held.pii] == [10, 10, 30]
     assert (held.claimed_by, held.claim_active) == ("sari", True)
@@ -154,12 +154,12 @@ def test_board_clocks_each_report_on_its_next_deadline(factory):
                           resolve_due=NOW - timedelta(days=3))  # fmt: skip
     settings = Settings(_env_file=None)
     with factory() as s:
-        board = views.report_board(s, now=NOW, settings=settings)
-        overdue = views.report_board(s, now=NOW, settings=settings, clock="overdue")
-        nothing_due = views.report_board(s, now=NOW, settings=settings, clock="none")
-        dinkes = views.report_board(s, now=NOW, settings=settings, agency="DINKES")
-        verified = views.report_board(s, now=NOW, settings=settings, status=["verified"])
-        c = views.counts(s, NOW)
+        board = report_views.report_board(s, now=NOW, settings=settings)
+        overdue = report_views.report_board(s, now=NOW, settings=settings, clock="overdue")
+        nothing_due = report_views.report_board(s, now=NOW, settings=settings, clock="none")
+        dinkes = report_views.report_board(s, now=NOW, settings=settings, agency="DINKES")
+        verified = report_views.report_board(s, now=NOW, settings=settings, status=["verified"])
+        c = report_views.counts(s, NOW)
     assert [(b.report_id, b.clock, b.due_what) for b in board] == [
         (late.id, "overdue", "verify_due"),
         (today.id, "due_today", "followup_due"),
@@ -203,7 +203,7 @@ def test_timeline_merges_mentions_actions_replies_followups_and_feedback_in_time
                        at=at(5), before={}, after={}),
         ])  # fmt: skip
     with factory() as s:
-        items = views.report_timeline(s, r.id)
+        items = report_views.report_timeline(s, r.id)
     assert [i.kind for i in items] == ["mention", "audit", "reply", "audit", "followup", "feedback"]
     assert items[0].text == "Jalan rusak di Lidah Wetan" and items[0].pii[0].type == "phone"
     assert items[1].summary == "lead claim (state: open → claimed)"

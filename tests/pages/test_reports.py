@@ -129,3 +129,19 @@ def test_public_preview_hides_the_anonim_reporter_and_masks_personal_data(report
     page = " ".join(shown(at))
     assert "Reporter: hidden (anonim)" in page
     assert "081234567890" not in page and "[TELEPON]" in page
+
+
+def test_a_reply_of_unknown_outcome_is_checked_by_a_person(reports):
+    store, _, fine = reports
+    with transaction(store) as s:
+        s.add(OutboundMessage(idempotency_key=f"report:{fine}:received", report_id=fine,
+                              platform="x", recipient="warga_sby", text="Laporan diterima",
+                              state="unknown", created_by="sari", created_at=utcnow()))  # fmt: skip
+    at = open_reports()
+    at.selectbox(key="report_pick").set_value(fine).run()
+    assert any("Nobody knows whether the reply" in w.value for w in at.warning)
+    (button,) = [b for b in at.button if b.key.startswith("delivered_")]
+    button.click().run()
+    with store() as s:
+        assert s.query(OutboundMessage).one().state == "sent"
+    assert not any("Nobody knows whether the reply" in w.value for w in at.warning)
