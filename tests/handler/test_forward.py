@@ -19,6 +19,7 @@ from core.casework import AuditEntry, Report
 from core.db import transaction
 from core.settings import Settings
 from handler.forward import ForwardResult, backoff, forward_pending
+from tests.fakehttp import send_json, serving
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 TOKEN = "core-fake-token-0123456789"
@@ -50,15 +51,8 @@ class _CoreHandler(BaseHTTPRequestHandler):
         status, payload, headers = (
             self.server.script.pop(0) if self.server.script else (201, {"id": f"core-{n}"}, {})
         )
-        data = json.dumps(payload).encode()
         try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, payload, headers)
         except OSError:  # the client gave up waiting
             pass
 
@@ -68,12 +62,8 @@ class _CoreHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def core() -> Iterator[FakeCore]:
-    server = FakeCore()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(FakeCore()) as server:
+        yield server
 
 
 def settings(url: str | None) -> Settings:

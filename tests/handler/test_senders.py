@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,7 @@ from handler.senders import (
     XSender,
     sender_for,
 )
+from tests.fakehttp import send_json, serving
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "senders"
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -224,14 +224,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
         self.server.calls.append((self.path, dict(self.headers), body))
         status, payload, headers = self.server.answer(self.path)
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, payload, headers)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -239,12 +232,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def api() -> Iterator[FakeApi]:
-    server = FakeApi()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(FakeApi()) as server:
+        yield server
 
 
 ME = {"id": 7012345678, "is_bot": True, "first_name": "LAPOR! 1708", "username": "Lapor1708Bot"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +17,7 @@ import pytest
 from core.errors import BadPayloadError, FatalSourceError, RetriableSourceError
 from core.settings import Settings
 from listeners.telegram import TelegramListener, parse_update, parse_updates, reparse
+from tests.fakehttp import send_json, serving
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "telegram"
 TOKEN = "7012345678:AAH-fake-token-for-tests-only-0123456"
@@ -65,12 +65,7 @@ class _BotApiHandler(BaseHTTPRequestHandler):
         token, _, method = self.path.removeprefix("/bot").partition("/")
         self.server.calls.append((method, dict(parse_qsl(body))))
         status, payload = self.server.reply(token, method)
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, payload)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -82,12 +77,8 @@ def ok(result: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def api() -> Iterator[FakeBotApi]:
-    server = FakeBotApi()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(FakeBotApi()) as server:
+        yield server
 
 
 def listener(base_url: str, token: str = TOKEN) -> TelegramListener:
