@@ -127,6 +127,55 @@ def housekeeping_job() -> None:
         log.info("housekeeping: %d replies of unknown outcome, %d reports closed", stale, closed)
 
 
+def _publishers() -> object:
+    if "publishers" not in _context:
+        from campaigns.publishers.registry import Publishers
+
+        settings, factory = _settings_and_factory()
+        _context["publishers"] = Publishers(settings, factory)
+    return _context["publishers"]
+
+
+def publish_job() -> None:
+    """Job: publish every approved post whose time has come, each exactly once."""
+    from campaigns.schedule import run_due
+
+    settings, factory = _settings_and_factory()
+    horizon = timedelta(seconds=settings.publish_poll_seconds)
+    result = run_due(factory, _publishers(), settings, utcnow, horizon=horizon)  # type: ignore[arg-type]
+    if result.outcomes or result.missed or result.reconciled:
+        log.info(
+            "publish: %d published, %d to retry, %d failed, %d unknown, %d missed, %d looked up",
+            result.published, result.retry, result.failed, result.unknown, result.missed,
+            result.reconciled,
+        )  # fmt: skip
+    if result.failed or result.missed or result.unknown:
+        log.warning("publish: some posts did not go out; the Calendar page says why")
+
+
+def metrics_job() -> None:
+    """Job: snapshot the figures of our recent posts (X, Facebook; demo figures on the console)."""
+    from campaigns.metrics import collect
+
+    settings, factory = _settings_and_factory()
+    stored = collect(factory, _publishers(), utcnow(), days=settings.metrics_days,  # type: ignore[arg-type]
+                     every=timedelta(minutes=settings.metrics_poll_minutes))  # fmt: skip
+    if stored:
+        log.info("metrics: %d snapshots", stored)
+
+
+def campaign_jobs(settings: Settings) -> tuple[tuple[str, str, float, int], ...]:
+    """Return the campaign jobs: (id, function reference, seconds between runs, max instances).
+
+    The publish job may overlap itself: a run waiting on a slow platform does not hold up
+    posts due meanwhile, and claims keep two runs off the same post.
+    """
+    return (
+        ("campaigns:publish", "scheduler:publish_job", settings.publish_poll_seconds, 3),
+        ("campaigns:metrics", "scheduler:metrics_job", settings.metrics_poll_minutes * 60, 1),
+    )
+
+
 # Handling jobs: (id, function reference, seconds between runs).
 HANDLING_JOBS = (
     ("handler:triage", "scheduler:triage_job", 30),
@@ -193,6 +242,12 @@ def build(
             scheduler.add_job(
                 func, "interval", id=job_id, name=job_id, seconds=seconds,
                 replace_existing=True, next_run_time=now + timedelta(seconds=5),
+            )  # fmt: skip
+            wanted[job_id] = None
+        for job_id, func, seconds, instances in campaign_jobs(settings):
+            scheduler.add_job(
+                func, "interval", id=job_id, name=job_id, seconds=seconds,
+                max_instances=instances, replace_existing=True, next_run_time=now,
             )  # fmt: skip
             wanted[job_id] = None
     for job in scheduler.get_jobs():

@@ -101,6 +101,7 @@ class Report(Base):
     __table_args__ = (
         Index("ix_reports_status", "status"),
         Index("ix_reports_agency", "agency_code"),
+        Index("ix_reports_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

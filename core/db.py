@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +60,27 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_GUARD = threading.Lock()
+
+
+def _write_lock(factory: sessionmaker[Session]) -> AbstractContextManager[object]:
+    """Return the lock that queues this process's SQLite writers, or a no-op elsewhere.
+
+    Threads that all BEGIN IMMEDIATE on one SQLite file would wait in SQLite's busy handler,
+    which sleeps up to 100 ms between tries; a mutex hands the file over at once.
+    """
+    engine = factory.kw.get("bind")
+    if not isinstance(engine, Engine) or engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _GUARD:
+        return _WRITE_LOCKS.setdefault(engine, threading.RLock())
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Yield a session inside one transaction: commit on success, roll back on any error."""
-    with factory() as session, session.begin():
+    with _write_lock(factory), factory() as session, session.begin():
         yield session
 
 

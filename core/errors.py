@@ -30,6 +30,10 @@ class RetriableSourceError(SourceError):
         super().__init__(source, detail)
 
 
+class UncertainDeliveryError(RetriableSourceError):
+    """The request left but no answer came back: the platform may or may not have posted it."""
+
+
 class FatalSourceError(SourceError):
     """401/403 or bad configuration: stop this listener and tell the console."""
 

@@ -98,6 +98,21 @@ class Settings(BaseSettings):
     lapor_core_token: SecretStr | None = None
     handler_name: str = "handler"  # the console's actor name until sign-in exists
 
+    # Campaigns (issue 4): publishing, metrics, media.
+    telegram_channel_id: str | None = None  # "@channel" or "-100…": where campaign posts go
+    publish_poll_seconds: float = 1.0  # how often the scheduler looks for due posts
+    publish_workers: int = 4  # platform calls in flight at once
+    publish_max_attempts: int = 5  # then the channel version fails, loudly
+    publish_retry_base_seconds: float = 60.0  # backoff: base × 2^(n-1), capped by retry_max
+    publish_misfire_grace_minutes: int = 60  # later than this after its time: not posted, failed
+    console_publish_latency_ms: int = 0  # the console publisher's simulated round trip
+    metrics_poll_minutes: int = 30
+    metrics_days: int = 30  # collect snapshots of posts published this recently
+    media_dir: str = "data/media"
+    infographic_font: str | None = None  # a TTF for text; default: DejaVu Sans (Indonesian)
+    infographic_font_bold: str | None = None
+    infographic_logo: str | None = None  # a PNG for the logo slot of every infographic
+
     # Retries: exponential backoff with jitter, capped.
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 900.0

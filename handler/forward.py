@@ -15,11 +15,11 @@ import httpx
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import audit
 from core.casework import Report
 from core.clock import as_utc
 from core.db import transaction
 from core.settings import Settings
-from handler import audit
 from handler.reports import public_view
 
 TIMEOUT_SECONDS = 30.0

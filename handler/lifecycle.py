@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core import audit
 from core.casework import REPORT_STATES, Report
 from core.clock import local
 from core.errors import InputError
 from core.settings import Settings
-from handler import audit, sla
+from handler import sla
 
 # draft -> submitted -> verified -> dispatched -> followed_up -> completed | closed, plus the
 # side exits. followed_up -> dispatched sends the report back to the agency when the reporter

@@ -31,11 +31,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ColumnElement
 
+from core import audit
 from core.casework import DISMISS_REASONS, Lead
 from core.clock import local
 from core.db import transaction
 from core.errors import InputError
-from handler import audit
 
 LEASE = timedelta(minutes=15)
 # The fields an audit entry of the queue shows before and after each action.

@@ -10,13 +10,14 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import audit
 from core.casework import KINDS, Agency, Lead, Report, ReportMention
 from core.clock import local
 from core.db import transaction
 from core.errors import InputError
 from core.models import Mention
 from core.settings import Settings
-from handler import audit, lifecycle, routing, tracking
+from handler import lifecycle, routing, tracking
 from handler.pii import mask_pii
 
 TITLE_WORDS = 12

@@ -7,9 +7,7 @@ import itertools
 import json
 import logging
 import uuid
-import warnings
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 import pyfacebook
@@ -17,26 +15,32 @@ import requests
 import telegram
 import tweepy
 from linebot.v3 import messaging as line
-from requests.adapters import HTTPAdapter
 from telegram import error as tg
-from telegram.warnings import PTBUserWarning
 from urllib3 import exceptions as u3
 
-from core.clock import from_epoch, utcnow
-from core.errors import FatalSourceError, RetriableSourceError, SourceError
-from core.logs import hide_in_logs
+from core.clock import utcnow
+from core.errors import (
+    FatalSourceError,
+    RetriableSourceError,
+    SourceError,
+    UncertainDeliveryError,
+)
+from core.platforms import (
+    TIMEOUT_SECONDS,
+    graph_api,
+    graph_error,
+    hide_telegram_token,
+    network_error,
+    telegram_error,
+    x_error,
+    x_keys,
+    x_user_client,
+)
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_SECONDS = 30
 GRAPH_URL = "https://graph.facebook.com"
-RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
-TRANSIENT_CODES = frozenset({1, 2, 1200})  # 1200: Messenger "temporary send message failure"
-
-
-class UncertainDeliveryError(RetriableSourceError):
-    """The request left but no answer came back: the platform may or may not have posted it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,36 +96,6 @@ def _need(message: Outgoing, value: str | None, what: str) -> str:
     return value
 
 
-class _TimeoutAdapter(HTTPAdapter):
-    """tweepy sets no timeout; without one a stalled connection hangs the job for ever."""
-
-    def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = TIMEOUT_SECONDS
-        return super().send(request, **kwargs)
-
-
-def _network_error(source: str, exc: requests.RequestException, what: str) -> SourceError:
-    # ConnectTimeout is a ConnectionError too: nothing left, so a resend cannot double-post.
-    if isinstance(exc, requests.ConnectionError):
-        return RetriableSourceError(source, f"could not connect to {what}")
-    if isinstance(exc, requests.Timeout):
-        return UncertainDeliveryError(source, f"{what} did not answer in time")
-    return RetriableSourceError(source, f"{what} failed ({type(exc).__name__})")
-
-
-def _x_keys(settings: Settings) -> tuple[str, str, str, str] | None:
-    """Return the four user-context keys X needs to post, or None unless all are set."""
-    keys = (
-        settings.x_consumer_key,
-        settings.x_consumer_secret,
-        settings.x_access_token,
-        settings.x_access_token_secret,
-    )
-    values = tuple(k.get_secret_value() if k else "" for k in keys)
-    return values if all(values) else None  # type: ignore[return-value]
-
-
 class XSender:
     """Replies to a tweet through X API v2 create_tweet with the account's user context."""
 
@@ -129,74 +103,21 @@ class XSender:
     safe_to_resend: ClassVar[bool] = False
 
     def __init__(self, settings: Settings, client: tweepy.Client | None = None) -> None:
-        if client is None:
-            keys = _x_keys(settings)
-            if keys is None:
-                detail = (
-                    "replies need LAPOR_X_CONSUMER_KEY, LAPOR_X_CONSUMER_SECRET, "
-                    "LAPOR_X_ACCESS_TOKEN and LAPOR_X_ACCESS_TOKEN_SECRET"
-                )
-                raise FatalSourceError(self.platform, detail)
-            ck, cs, at, ats = keys
-            client = tweepy.Client(
-                consumer_key=ck,
-                consumer_secret=cs,
-                access_token=at,
-                access_token_secret=ats,
-                return_type=dict,
-                wait_on_rate_limit=False,
-            )
-            client.session.mount("https://", _TimeoutAdapter())
-        self._client = client
+        self._client = client or x_user_client(settings, self.platform, "replies")
 
     def send(self, message: Outgoing) -> str:
         """Post `message.text` as a reply to tweet `message.in_reply_to`; return the new id."""
         tweet_id = _need(message, message.in_reply_to, "tweet to reply to")
         try:
             body = self._client.create_tweet(text=message.text, in_reply_to_tweet_id=tweet_id)
-        except tweepy.TooManyRequests as exc:
-            retry_at = from_epoch(exc.reset_time) if exc.reset_time else None
-            raise RetriableSourceError(
-                self.platform, "X rate limit reached (429)", retry_at
-            ) from None
-        except tweepy.Unauthorized:
-            detail = "X rejected the user-context keys (401): check LAPOR_X_CONSUMER_KEY and tokens"
-            raise FatalSourceError(self.platform, detail) from None
-        except tweepy.TwitterServerError as exc:
-            detail = f"X server error ({exc.response.status_code}) on the reply"
-            raise RetriableSourceError(self.platform, detail) from None
-        except tweepy.HTTPException as exc:  # 400/403/404: duplicate text, deleted tweet, access
-            said = "; ".join(str(m) for m in exc.api_messages) or "no detail given"
-            status = exc.response.status_code
-            raise FatalSourceError(
-                self.platform, f"X refused the reply ({status}): {said}"
-            ) from None
+        except tweepy.HTTPException as exc:
+            raise x_error(self.platform, exc, "the reply") from None
         except requests.RequestException as exc:
-            raise _network_error(self.platform, exc, "X") from None
+            raise network_error(self.platform, exc, "X") from None
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict) or not data.get("id"):
             raise UncertainDeliveryError(self.platform, "X answered the reply without a tweet id")
         return str(data["id"])
-
-
-def _graph_error(source: str, error: dict[str, Any], status: int | None) -> SourceError:
-    raw = error.get("code")
-    code = int(str(raw)) if str(raw).isdigit() else None
-    ref = f"(HTTP {status}, code {code}, fbtrace_id {error.get('fbtrace_id')})"
-    said = str(error.get("message") or "no message")
-    if code == 190:
-        return FatalSourceError(source, f"the Page token is expired or invalid {ref}")
-    if code == 10 and str(error.get("error_subcode")) == "2018278":
-        detail = f"the person last wrote over 24 hours ago, so Messenger refuses a reply {ref}"
-        return FatalSourceError(source, detail)
-    if code == 10 or 200 <= (code or 0) <= 299:
-        detail = f"the Page token lacks the permission to reply {ref}: {said}"
-        return FatalSourceError(source, detail)
-    if code in RATE_LIMIT_CODES:
-        return RetriableSourceError(source, f"rate limited {ref}")
-    if code in TRANSIENT_CODES or error.get("is_transient") or (status or 0) >= 500:
-        return RetriableSourceError(source, f"Graph API error {ref}: {said}")
-    return FatalSourceError(source, f"the Graph API refused the message {ref}: {said}")
 
 
 class FacebookSender:
@@ -206,25 +127,9 @@ class FacebookSender:
     safe_to_resend: ClassVar[bool] = False
 
     def __init__(self, settings: Settings, api: pyfacebook.GraphAPI | None = None) -> None:
-        if api is None:
-            token = settings.facebook_page_token
-            if token is None or not token.get_secret_value():
-                raise FatalSourceError(self.platform, "LAPOR_FACEBOOK_PAGE_TOKEN is not set")
-            secret = settings.facebook_app_secret
-            try:
-                api = pyfacebook.GraphAPI(
-                    access_token=token.get_secret_value(),
-                    version=settings.facebook_graph_version,
-                    sleep_on_rate_limit=False,
-                    timeout=TIMEOUT_SECONDS,
-                    app_secret=secret.get_secret_value() if secret else None,
-                )
-            except pyfacebook.LibraryError:
-                detail = "write LAPOR_FACEBOOK_GRAPH_VERSION like v25.0"
-                raise FatalSourceError(self.platform, detail) from None
-        self._api = api
+        self._api = api or graph_api(settings, self.platform)
         self._status: int | None = None
-        api.session.hooks["response"].append(self._remember)
+        self._api.session.hooks["response"].append(self._remember)
 
     def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._status = response.status_code  # pyfacebook drops the status the errors need
@@ -238,12 +143,12 @@ class FacebookSender:
         except pyfacebook.FacebookError as exc:
             keys = ("code", "error_subcode", "message", "fbtrace_id")
             error = {k: getattr(exc, k, None) for k in keys}
-            raise _graph_error(self.platform, error, self._status) from None
+            raise graph_error(self.platform, error, self._status) from None
         except pyfacebook.LibraryError:
             detail = f"the Graph API sent a non-JSON answer (HTTP {self._status})"
             raise RetriableSourceError(self.platform, detail) from None
         except requests.RequestException as exc:
-            raise _network_error(self.platform, exc, "the Graph API") from None
+            raise network_error(self.platform, exc, "the Graph API") from None
         if not isinstance(body, dict) or not body.get("id"):
             raise UncertainDeliveryError(self.platform, "the Graph API gave no comment id")
         return str(body["id"])
@@ -284,12 +189,12 @@ class MessengerSender:
             )
             body = response.json()
         except requests.RequestException as exc:  # the URL holds the token: never echo it
-            raise _network_error(self.platform, exc, "the Send API") from None
+            raise network_error(self.platform, exc, "the Send API") from None
         except ValueError:
             detail = f"the Send API sent a non-JSON answer (HTTP {response.status_code})"
             raise RetriableSourceError(self.platform, detail) from None
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
-            raise _graph_error(self.platform, body["error"], response.status_code)
+            raise graph_error(self.platform, body["error"], response.status_code)
         if response.status_code >= 300 or not isinstance(body, dict):
             detail = f"the Send API answered HTTP {response.status_code}"
             raise RetriableSourceError(self.platform, detail)
@@ -318,7 +223,7 @@ class TelegramSender:
             token = settings.telegram_bot_token
             if token is None or not token.get_secret_value():
                 raise FatalSourceError(self.platform, "LAPOR_TELEGRAM_BOT_TOKEN is not set")
-            _hide_token_in_logs(token.get_secret_value())
+            hide_telegram_token(token.get_secret_value())
             bot = telegram.Bot(token=token.get_secret_value(), base_url=settings.telegram_base_url)
         self._bot = bot
         self._clock = clock
@@ -340,29 +245,7 @@ class TelegramSender:
             return await self._bot.send_message(chat_id=chat, text=text, reply_parameters=params)
 
     def _error(self, exc: tg.TelegramError) -> SourceError:
-        detail = exc.message.replace(self._bot.token, "<bot-token>")
-        if isinstance(exc, tg.RetryAfter):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", PTBUserWarning)  # int-vs-timedelta deprecation
-                wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            retry_at: datetime = self._clock() + timedelta(seconds=seconds)
-            return RetriableSourceError(self.platform, "Telegram flood control", retry_at=retry_at)
-        if isinstance(exc, tg.InvalidToken | tg.EndPointNotFound):
-            detail = "Telegram rejected the bot token: check LAPOR_TELEGRAM_BOT_TOKEN"
-            return FatalSourceError(self.platform, detail)
-        if isinstance(exc, tg.Forbidden):
-            return FatalSourceError(self.platform, f"Telegram refused the message: {detail}")
-        if isinstance(exc, tg.TimedOut):
-            return UncertainDeliveryError(self.platform, "Telegram did not answer in time")
-        if isinstance(exc, tg.BadRequest):
-            return FatalSourceError(self.platform, f"Telegram refused the message: {detail}")
-        return RetriableSourceError(self.platform, f"sendMessage failed: {detail}")
-
-
-def _hide_token_in_logs(token: str) -> None:
-    # httpx logs every request URL at INFO, and the Bot API puts the token in the URL path.
-    hide_in_logs(token, ("httpx", "telegram.Bot"), "<bot-token>")
+        return telegram_error(self.platform, exc, self._bot.token, self._clock())
 
 
 class LineSender:
@@ -429,7 +312,7 @@ def _line_body(body: Any) -> dict[str, Any]:
 
 def sender_for(platform: str, settings: Settings) -> Sender:
     """Return the real sender for `platform` when its credentials are set, else a ConsoleSender."""
-    if platform == "x" and _x_keys(settings):
+    if platform == "x" and x_keys(settings):
         return XSender(settings)
     if platform == "facebook" and settings.facebook_page_token:
         return FacebookSender(settings)

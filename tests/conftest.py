@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 import core.casework  # noqa: F401  (the handler tables, so TRUNCATE covers them)
+import core.outreach  # noqa: F401  (and the campaign tables)
 from core.db import make_engine, make_sessionmaker, upgrade
 from core.models import Base
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import scheduler
 from core.settings import Settings
 
-HANDLING = {job_id for job_id, _, _ in scheduler.HANDLING_JOBS}
+HANDLING = {job_id for job_id, _, _ in scheduler.HANDLING_JOBS} | {
+    "campaigns:publish",
+    "campaigns:metrics",
+}
 
 
 def test_jobs_follow_the_enabled_listeners_and_persist(factory, db_url):

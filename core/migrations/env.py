@@ -3,6 +3,7 @@
 from alembic import context
 
 import core.casework  # noqa: F401  (registers the handler tables on Base.metadata)
+import core.outreach  # noqa: F401  (and the campaign tables)
 from core.db import make_engine
 from core.models import Base
 

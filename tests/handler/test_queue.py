@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.audit import history
 from core.casework import AuditEntry, Lead
 from core.db import make_engine, make_sessionmaker, transaction
 from core.errors import InputError
 from core.models import Mention
-from handler.audit import history
 from handler.queue import SqlLeadQueue
 
 NOW = datetime(2026, 11, 23, 3, 27, tzinfo=UTC)  # 10:27 WIB; a 15-minute lease ends 10:42

@@ -1,4 +1,4 @@
-"""The audit log: who did what to which lead or report, when, with the values before and after."""
+"""The audit log: who did what to which lead, report, campaign or post, when, before and after."""
 
 from __future__ import annotations
 

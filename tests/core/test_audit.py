@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.audit import history, record
 from core.db import transaction
-from handler.audit import history, record
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
