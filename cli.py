@@ -64,7 +64,36 @@ def cmd_demo_seed(args: argparse.Namespace, settings: Settings) -> int:
         f"demo history: {result.inserted} new mentions, {result.updated} already there, "
         f"{result.quarantined} quarantined"
     )
+    made = _seed_demo_campaigns(settings, now)
+    print(f"demo campaigns: {made} posts" if made else "demo campaigns: already there")
     return 0
+
+
+def _seed_demo_campaigns(settings: Settings, now: datetime) -> int:
+    """Seed the demo campaigns, with a data-driven infographic in the media library."""
+    from campaigns import demo
+    from content import figures, media
+    from content.infographic import Figure, InfographicSpec, assets_from_settings, render
+
+    factory = _factory(settings)
+    with factory() as session:
+        if demo.exists(session):
+            return 0
+    shares = figures.sector_shares(factory, now=now, days=7)
+    spec: Any = InfographicSpec(  # before the first triage there are no figures to chart
+        title="Laporanmu ditindaklanjuti",
+        subtitle="Batas waktu menurut Permen PANRB",
+        figures=(Figure(value=settings.verify_working_days, label="verifikasi", unit="hari kerja"),
+                 Figure(value=settings.followup_working_days, label="tindak lanjut instansi",
+                        unit="hari kerja")),
+        footer="lapor.go.id · SMS 1708",
+    )  # fmt: skip
+    if shares.sectors:
+        spec = shares.chart(title="Laporan terbanyak minggu ini", hashtags=("BeraniLAPOR",))
+    rendered = render(spec, "x", assets=assets_from_settings(settings))
+    asset = media.save_rendered(factory, Path(settings.media_dir), rendered, actor=demo.CHAMPION,
+                                now=now, title="Laporan terbanyak minggu ini (demo)")  # fmt: skip
+    return demo.seed(factory, settings, now, media_id=asset.id)
 
 
 def cmd_listen(args: argparse.Namespace, settings: Settings) -> int:
@@ -249,6 +278,35 @@ def cmd_forward(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    from campaigns.publishers.registry import Publishers, missing
+    from campaigns.schedule import run_due
+
+    for channel in ("x", "facebook", "telegram"):
+        why = missing(channel, settings)
+        print(f"{channel:9} {'console (' + why + ')' if why else 'live'}")
+    factory = _factory(settings)
+    result = run_due(factory, Publishers(settings, factory), settings, utcnow)
+    print(
+        f"published {result.published}, to retry {result.retry}, failed {result.failed}, "
+        f"unknown {result.unknown}, missed {result.missed}, looked up {result.reconciled}"
+    )
+    return 0
+
+
+def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from campaigns.metrics import collect
+    from campaigns.publishers.registry import Publishers
+
+    factory = _factory(settings)
+    stored = collect(factory, Publishers(settings, factory), utcnow(), days=settings.metrics_days,
+                     every=timedelta(minutes=args.every))  # fmt: skip
+    print(f"stored {stored} metrics snapshots")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from listeners.registry import REGISTRY
 
@@ -386,6 +444,15 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("forward", help="forward reports to the LAPOR! core once").set_defaults(
         func=cmd_forward
     )
+
+    sub.add_parser(
+        "publish", help="publish the posts due now, each once (the scheduler does it every second)"
+    ).set_defaults(func=cmd_publish)
+    met = sub.add_parser("metrics", help="snapshot the figures of our recent posts once")
+    met.add_argument(
+        "--every", type=int, default=30, help="skip posts snapshotted this recently (minutes)"
+    )
+    met.set_defaults(func=cmd_metrics)
 
     q = sub.add_parser("quarantine", help="items that could not be parsed")
     q.add_argument("action", choices=["list", "retry"])
