@@ -255,7 +255,7 @@ def set_indexes(url: str, names: list[str]) -> None:
 
 def measure(url: str, runs: int) -> dict[str, Any]:
     """Time campaign_figures `runs` times (each in a new session) and each query once apart."""
-    from campaigns import figures
+    from campaigns import figures, performance, windows
 
     engine = make_engine(url, readonly=True)
     factory = make_sessionmaker(engine)
@@ -265,11 +265,11 @@ def measure(url: str, runs: int) -> dict[str, Any]:
         with factory() as s:
             result = figures.campaign_figures(s, 1, today=TODAY, comparison_region=COMPARISON)
         times.append(time.perf_counter() - t0)
-    w = figures.campaign_windows(STARTS_ON, ENDS_ON, TODAY)
+    w = windows.campaign_windows(STARTS_ON, ENDS_ON, TODAY)
     assert w.after is not None
     windows = [w.baseline, w.campaign, w.after]
-    span = figures.Window(start=w.baseline.start, end=w.after.end)
-    shown = figures.Window(start=w.campaign.start, end=w.after.end)
+    span = windows.Window(start=w.baseline.start, end=w.after.end)
+    shown = windows.Window(start=w.campaign.start, end=w.after.end)
     parts: dict[str, float] = {}
     with factory() as s:
         for name, call in (  # the steps of campaign_figures, one at a time
@@ -277,7 +277,7 @@ def measure(url: str, runs: int) -> dict[str, Any]:
             ("leads", lambda: figures._lead_cells(s, span, 0.5)),
             ("reports", lambda: figures._report_cells(s, span, REGION)),
             ("comparison", lambda: figures._region_totals(s, windows[1::-1], COMPARISON)),
-            ("posts", lambda: figures.performance(s, 1, shown)),
+            ("posts", lambda: performance.performance(s, 1, shown)),
         ):
             t0 = time.perf_counter()
             call()

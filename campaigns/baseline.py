@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from campaigns.figures import Window, leads, reports, uptake
+from campaigns.figures import leads, reports, uptake
 from campaigns.plan import Baseline
 from campaigns.service import get_campaign, plan_of, update_plan
+from campaigns.windows import Window
 from core.clock import local
 from core.errors import InputError
 from core.models import Mention

@@ -21,7 +21,8 @@ from matplotlib.dates import date2num  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from campaigns.evaluate import CampaignEvaluation  # noqa: E402
-from campaigns.figures import DayCount, WindowFigures  # noqa: E402
+from campaigns.figures import WindowFigures  # noqa: E402
+from campaigns.windows import DayCount  # noqa: E402
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"  # DejaVu: Indonesian and "–", "×"
 LIGHT_RGB = {"green": (46, 160, 67), "amber": (230, 150, 0), "red": (200, 40, 40),

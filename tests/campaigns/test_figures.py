@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from campaigns import figures
-from campaigns.figures import Window, campaign_windows
+from campaigns.performance import performance
 from campaigns.service import create_campaign
 from campaigns.uplift import NOT_ENOUGH, TOO_FEW
+from campaigns.windows import DayCount, Window, campaign_windows
 from core.casework import Lead, Report
 from core.db import transaction
 from core.errors import InputError
@@ -34,7 +35,7 @@ def last_instant(day: int) -> datetime:
     return wib(day, 0) + JUST_BEFORE_MIDNIGHT
 
 
-def days(counts: tuple[figures.DayCount, ...]) -> dict[int, int]:
+def days(counts: tuple[DayCount, ...]) -> dict[int, int]:
     return {c.day.day: c.count for c in counts}
 
 
@@ -272,7 +273,7 @@ def test_post_performance(store):
         elsewhere = _published(s, other.id, "Lain", {"x": "published"})["x"]
         _snap(s, elsewhere, wib(8, 9), impressions=99_999, reactions=99_999)
     with factory() as s:
-        perf = figures.performance(s, campaign.id, CAMPAIGN)
+        perf = performance(s, campaign.id, CAMPAIGN)
     # Engagements: x 20+4+6+10 = 40, facebook 50+5+5 = 60 (clicks unknown), telegram 3.
     assert [(p.channel, p.engagements) for p in perf.posts] == [
         ("facebook", 60), ("x", 40), ("telegram", 3)]  # fmt: skip
@@ -288,7 +289,7 @@ def test_post_performance(store):
     assert days(perf.impressions_per_day) == {7: 300, 8: 1300, 9: 1500}
     # Over a long window (in slices on SQLite) the figures carry forward to its last day.
     with factory() as s:
-        year = figures.performance(s, campaign.id, Window(start=D, end=date(2028, 6, 30)))
+        year = performance(s, campaign.id, Window(start=D, end=date(2028, 6, 30)))
     assert len(year.impressions_per_day) == 575  # 4 Dec 2026 to 30 Jun 2028
     assert year.impressions_per_day[0].count == 0  # 4 Dec, before the first snapshot
     assert year.impressions_per_day[-1].count == 1500
