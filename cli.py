@@ -307,6 +307,35 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_campaigns(args: argparse.Namespace, settings: Settings) -> int:
+    from campaigns.service import list_campaigns
+
+    factory = _factory(settings)
+    today = local(utcnow(), settings.timezone).date()
+    if args.action == "list":
+        with factory() as session:
+            rows = list_campaigns(session, today)
+        for c in rows:
+            tags = " ".join(f"#{t}" for t in c.hashtags)
+            print(f"{c.id:4} {c.phase:9} {c.starts_on} – {c.ends_on}  {c.name}  {tags}  "
+                  f"({c.published}/{c.posts} posts published)")  # fmt: skip
+        if not rows:
+            print("no campaigns yet")
+        return 0
+    from campaigns import report
+    from campaigns.evaluate import evaluate
+
+    if args.id is None or not args.out:
+        raise InputError("campaigns report needs the campaign id and --out FOLDER.")
+    as_of = _parse_date(args.as_of).date() if args.as_of else today
+    with factory() as session:
+        result = evaluate(session, args.id, as_of, comparison_region=args.compare)
+    for path in report.write_all(result, Path(args.out)):
+        print(f"wrote {path}")
+    print(result.verdict)
+    return 0
+
+
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from listeners.registry import REGISTRY
 
@@ -453,6 +482,14 @@ def parser() -> argparse.ArgumentParser:
         "--every", type=int, default=30, help="skip posts snapshotted this recently (minutes)"
     )
     met.set_defaults(func=cmd_metrics)
+
+    camp = sub.add_parser("campaigns", help="list campaigns, or export a campaign's report")
+    camp.add_argument("action", choices=["list", "report"])
+    camp.add_argument("id", nargs="?", type=int)
+    camp.add_argument("--out", help="folder for report.pdf, report.html, charts and CSV")
+    camp.add_argument("--as-of", help="YYYY-MM-DD (Asia/Jakarta); default today")
+    camp.add_argument("--compare", help="a comparison region code outside the campaign's")
+    camp.set_defaults(func=cmd_campaigns)
 
     q = sub.add_parser("quarantine", help="items that could not be parsed")
     q.add_argument("action", choices=["list", "retry"])
