@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -25,6 +26,9 @@ PLATFORM_LABELS = {
     "demo": "Demo",
 }
 _SETTINGS_KEY = "_lapor_settings"
+_ACTING_KEY = "_lapor_acting_as"
+_FLASH_KEY = "_lapor_flash"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 def settings() -> Settings:
@@ -100,3 +104,44 @@ def secret_states(s: Settings) -> list[tuple[str, str]]:
             is_set = isinstance(value, SecretStr) and bool(value.get_secret_value())
             out.append((f"LAPOR_{name.upper()}", "set" if is_set else "not set"))
     return out
+
+
+def md(text: str) -> str:
+    """Return stored text (a citizen's, a champion's) escaped so Markdown shows it as written."""
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def label(slug: str | None, empty: str = "unknown") -> str:
+    """Return a slug for display ("permintaan_informasi" -> "permintaan informasi")."""
+    return (slug or empty).replace("_", " ")
+
+
+def flash(kind: str, text: str) -> None:
+    """Keep a message ("success", "warning", "error", "info") to show after the rerun."""
+    st.session_state[_FLASH_KEY] = (kind, text)
+
+
+def show_flash() -> None:
+    """Show the message kept by `flash`, once."""
+    if _FLASH_KEY in st.session_state:
+        kind, message = st.session_state.pop(_FLASH_KEY)
+        getattr(st, kind)(message)
+
+
+def actor() -> str:
+    """Return who is acting in this browser session (LAPOR_HANDLER_NAME until changed).
+
+    There is no sign-in yet: the sidebar lets a person say who they are, which is what
+    the rules need (nobody approves their own post) and what the audit log records.
+    """
+    return str(st.session_state.get(_ACTING_KEY) or settings().handler_name)
+
+
+def acting_as_sidebar() -> None:
+    """Show "Acting as" in the sidebar, with a field to change the name for this session."""
+    name = st.sidebar.text_input(
+        "Acting as", value=actor(), key="acting_as_input",
+        help="No sign-in yet: your name goes into the audit log, and nobody approves their own post.",
+    )  # fmt: skip
+    if name.strip() and name.strip() != actor():
+        st.session_state[_ACTING_KEY] = name.strip()

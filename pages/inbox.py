@@ -3,7 +3,6 @@ dismiss, merge, release."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -13,10 +12,19 @@ from core.casework import DISMISS_REASONS, KINDS
 from core.clock import utcnow
 from core.errors import InputError
 from handler import report_views, views
-from pages.common import platform_label, reading, settings, wib, write_factory
+from pages.common import (
+    actor,
+    flash,
+    md,
+    platform_label,
+    reading,
+    settings,
+    show_flash,
+    wib,
+    write_factory,
+)
 
 PAGE_SIZE = 25
-_FLASH = "_inbox_flash"
 _CONVERTING = "_inbox_converting"  # the lead whose convert form is open
 _CONVERTED = "_inbox_converted"  # (report id, tracking id) just made, for the reply step
 URGENCY = {"darurat": ":red-badge[darurat]", "tinggi": ":orange-badge[tinggi]"}
@@ -27,26 +35,11 @@ REASONS = {
     "bukan_wewenang": "bukan wewenang (outside our authority)",
     "other": "other (say why in the note)",
 }
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md(text: str) -> str:
-    """Return citizen text escaped so Markdown shows it as written."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
 def label(slug: str | None) -> str:
     """Return a kind or sector slug for display ("permintaan_informasi" -> "permintaan informasi")."""
     return (slug or "unknown").replace("_", " ")
-
-
-def actor() -> str:
-    """The console's actor name (no sign-in yet)."""
-    return settings().handler_name
-
-
-def flash(kind: str, text: str) -> None:
-    st.session_state[_FLASH] = (kind, text)
 
 
 def _queue():  # noqa: ANN202 - the queue module is loaded only when a button needs it
@@ -312,9 +305,7 @@ m[1].metric("Claimed", counts.leads_claimed)
 m[2].metric("Reports overdue", counts.overdue)
 m[3].metric("Reports due today", counts.due_today)
 
-if _FLASH in st.session_state:
-    kind, message = st.session_state.pop(_FLASH)
-    getattr(st, kind)(message)
+show_flash()
 if _CONVERTED in st.session_state:
     reply_step()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -11,9 +9,18 @@ from core.casework import REPORT_STATES
 from core.clock import utcnow
 from core.errors import InputError
 from handler import lifecycle, report_views, views
-from pages.common import platform_label, reading, settings, wib, write_factory
+from pages.common import (
+    actor,
+    flash,
+    md,
+    platform_label,
+    reading,
+    settings,
+    show_flash,
+    wib,
+    write_factory,
+)
 
-_FLASH = "_reports_flash"
 CLOCKS = {"overdue": "overdue", "due_today": "due today", "on_time": "on time"}
 CLOCK_COLOURS = {"overdue": "red", "due_today": "orange", "on_time": "green"}
 CLOCK_FILTER = {"": "All", **CLOCKS, "none": "no deadline running"}
@@ -30,26 +37,11 @@ CLOCK_CELLS = {
     "due today": "background-color: #fff1d6; color: #8a5300",
     "on time": "background-color: #e3f4e8; color: #1e6b34",
 }
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md(text: str) -> str:
-    """Return stored text escaped so Markdown shows it as written."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
 def label(slug: str | None) -> str:
     """Return a status, kind or sector slug for display."""
     return (slug or "").replace("_", " ")
-
-
-def actor() -> str:
-    """The console's actor name (no sign-in yet)."""
-    return settings().handler_name
-
-
-def flash(kind: str, text: str) -> None:
-    st.session_state[_FLASH] = (kind, text)
 
 
 def move(report_id: int, to: str) -> None:
@@ -257,9 +249,7 @@ m[0].metric("Reports in progress", running)
 m[1].metric("Overdue", counts.overdue)
 m[2].metric("Due today", counts.due_today)
 m[3].metric("All reports", sum(counts.reports_by_status.values()))
-if _FLASH in st.session_state:
-    kind, message = st.session_state.pop(_FLASH)
-    getattr(st, kind)(message)
+show_flash()
 
 a, b, c = st.columns([3, 2, 2])
 statuses = a.multiselect("Status", list(REPORT_STATES), format_func=label,
