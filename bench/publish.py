@@ -27,7 +27,6 @@ import argparse  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import signal  # noqa: E402
-import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
@@ -44,6 +43,7 @@ from core.outreach import Campaign, ConsolePost, Post, PostVariant, PublishAttem
 HOURS = (0, 0, 0, 0, 0, 1, 3, 8, 6, 4, 4, 5, 8, 5, 3, 3, 5, 4, 6, 8, 6, 3, 1, 0)
 CHANNELS = ("x", "facebook", "telegram")
 FINAL = ("published", "failed", "cancelled")
+RECOVERY = 30  # seconds after the kill reported apart: the restart and its catch-up
 
 
 def day_offsets(count: int, rng: random.Random) -> list[float]:
@@ -111,8 +111,10 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
-def report(url: str, kill: datetime) -> dict[str, object]:
-    outage = (kill, kill)
+def report(url: str, kill: datetime | None) -> dict[str, object]:
+    """Count each version's console posts and its lateness, overall and by phase: before the
+    kill, in the RECOVERY seconds after it, later. The versions whose call was in flight at the
+    kill wait 30 s for their lookup and are counted apart."""
     factory = make_sessionmaker(make_engine(url))
     with factory() as s:
         rows = s.execute(
@@ -120,44 +122,50 @@ def report(url: str, kill: datetime) -> dict[str, object]:
                    Post.scheduled_at).join(Post, Post.id == PostVariant.post_id)
         ).all()  # fmt: skip
         console = s.execute(select(ConsolePost.variant_key, ConsolePost.published_at)).all()
-        in_flight = s.scalar(
-            select(func.count()).select_from(PublishAttempt)
-            .where(PublishAttempt.error == "the publishing process stopped during the call")
+        in_flight = set(
+            s.scalars(
+                select(PublishAttempt.variant_id)
+                .where(PublishAttempt.error == "the publishing process stopped during the call")
+            )
         )  # fmt: skip
     times: dict[str, list[datetime]] = {}
     for key, at in console:
         times.setdefault(key, []).append(at)
-    late_by: list[tuple[datetime, float]] = []
-    for _vid, pid, ch, _state, due in rows:
-        got = times.get(f"post:{pid}:{ch}", [])
-        if got:
-            late_by.append((due, (min(got) - due).total_seconds()))
-    lateness = [late for _, late in late_by]
-    # Caught up: the last post due within a minute of the kill that was over 1 s late.
-    behind = [due for due, late in late_by if outage[0] <= due <= outage[0] + timedelta(minutes=1)
-              and late > 1]  # fmt: skip
-    caught_up = max(behind, default=outage[0])
-    clean = [late for due, late in late_by if not outage[0] <= due <= caught_up]
+    late_by = [
+        (vid, due, (min(got) - due).total_seconds())
+        for vid, pid, ch, _state, due in rows
+        if (got := times.get(f"post:{pid}:{ch}"))
+    ]
+    lateness = [late for _, _, late in late_by]
+    steady = [late for vid, _, late in late_by if vid not in in_flight]
     copies = Counter(len(times.get(f"post:{pid}:{ch}", [])) for _, pid, ch, _, _ in rows)
-    return {
+    out: dict[str, object] = {
         "versions": len(rows),
         "published once": copies.get(1, 0),
         "published twice or more": sum(n for k, n in copies.items() if k > 1),
         "never published": copies.get(0, 0),
         "states": dict(Counter(state for *_, state, _ in rows)),
-        "calls in flight at the kill (settled by lookup)": in_flight,
-        "lateness s p50/p95/p99/max (all)": [
-            round(pct(lateness, q), 3) for q in (0.5, 0.95, 0.99, 1)
-        ],
-        "lateness s p50/p95/p99/max (not due during the outage)": [
-            round(pct(clean, q), 3) for q in (0.5, 0.95, 0.99, 1)
-        ],
-        "mean lateness s": round(statistics.fmean(lateness), 3) if lateness else None,
-        "outage: from the kill until caught up (s)": round(
-            (caught_up - outage[0]).total_seconds(), 2
-        ),
-        "versions due during the outage": len(lateness) - len(clean),
+        "calls in flight at the kill (settled by lookup)": len(in_flight),
+        "lateness s p50/p95/p99/max, all": _quantiles(lateness),
+        "  without the calls in flight at the kill": _quantiles(steady),
     }
+    if kill is not None:
+        after = kill + timedelta(seconds=RECOVERY)
+        phases = {
+            "  due before the kill": lambda due: due < kill,
+            f"  due in the {RECOVERY} s after the kill (restart, catch-up)": (
+                lambda due: kill <= due < after
+            ),
+            "  due later": lambda due: due >= after,
+        }
+        for name, test in phases.items():
+            chosen = [late for vid, due, late in late_by if vid not in in_flight and test(due)]
+            out[f"{name} ({len(chosen)})"] = _quantiles(chosen)
+    return out
+
+
+def _quantiles(values: list[float]) -> list[float]:
+    return [round(pct(values, q), 3) for q in (0.5, 0.95, 0.99, 1)]
 
 
 def main() -> None:
@@ -196,7 +204,7 @@ def main() -> None:
             f"{args.posts} posts, {versions} versions due over {args.span:.0f} s from {start:%H:%M:%S} UTC"
         )
         proc = start_scheduler(url, args.latency_ms, workdir)
-        down = start + timedelta(days=1)  # never, unless killed
+        down = None
         if args.kill_at > 0:
             kill_at = start + timedelta(seconds=args.span * args.kill_at)
             while utcnow() < kill_at:
@@ -215,7 +223,7 @@ def main() -> None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
         for name, value in report(url, down).items():
-            print(f"{name:58} {value}")
+            print(f"{name:64} {value}")
     finally:
         if schema:
             with make_engine(args.postgres).begin() as conn:

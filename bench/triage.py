@@ -11,11 +11,6 @@ from __future__ import annotations
 import os
 import sys
 
-# bench/ holds other benches (queue.py) that would shadow the standard library's modules
-sys.path[:] = [
-    p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))
-]
-
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # one core, as the target says
 

@@ -1,6 +1,6 @@
 """Lead-queue benchmark: claims/s with N worker threads draining a queue, on SQLite and PostgreSQL.
 
-    python bench/queue.py [--leads 10000] [--workers 8] [--postgres URL] [--no-postgres]
+    python bench/lead_queue.py [--leads 10000] [--workers 8] [--postgres URL] [--no-postgres]
 
 Each worker has its own engine and sessions (as a separate process would) and calls
 `SqlLeadQueue.claim_next` until the queue is empty; a claim is one transaction (pick the lead,
@@ -14,12 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Run as a script, this file's folder comes first on sys.path, and this file would shadow the
-# stdlib `queue` module (psycopg imports it): put the project root there instead.
-if sys.path and Path(sys.path[0] or ".").resolve() == ROOT / "bench":
-    sys.path[0] = str(ROOT)
-else:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 import argparse  # noqa: E402
 import os  # noqa: E402
