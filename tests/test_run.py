@@ -9,13 +9,17 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from campaigns import posts
+from core.clock import utcnow
 from core.db import make_engine, make_sessionmaker
 from core.models import ListenerHealth, Mention
+from core.outreach import Campaign, ConsolePost
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
@@ -61,10 +65,18 @@ def test_run_starts_console_scheduler_and_webhooks_and_demo_mentions_arrive(tmp_
         [tool, "demo", "seed"], env=env, cwd=tmp_path, check=True, capture_output=True, text=True
     )
     assert "new mentions" in seeded.stdout
+    assert "demo campaigns: 7 posts" in seeded.stdout
     factory = make_sessionmaker(make_engine(url))
     with factory() as s:
         before = s.scalar(select(func.count()).select_from(Mention))
+        demo = s.scalar(select(Campaign.id))
     assert before > 500  # a week of history, so the charts have something on the first screen
+    # an approved post due in a few seconds: the scheduler must publish it to the console
+    post = posts.create_post(factory, demo, title="Smoke", versions={"x": "Cek #BeraniLAPOR"},
+                             actor="sari", now=utcnow())  # fmt: skip
+    posts.submit(factory, post.id, actor="sari", now=utcnow())
+    posts.approve(factory, post.id, actor="budi", now=utcnow())
+    posts.schedule(factory, post.id, at=utcnow() + timedelta(seconds=5), actor="sari", now=utcnow())
 
     proc = subprocess.Popen(
         [tool, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -80,6 +92,15 @@ def test_run_starts_console_scheduler_and_webhooks_and_demo_mentions_arrive(tmp_
             return health is not None and health.state == "ok" and count > before
 
         assert wait_for(live_demo_polls, 30)
+
+        def published() -> bool:
+            with factory() as s:
+                return (
+                    s.scalar(select(ConsolePost.id).where(ConsolePost.text == "Cek #BeraniLAPOR"))
+                    is not None
+                )
+
+        assert wait_for(published, 30), "the scheduler publishes the approved post on the console"
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
