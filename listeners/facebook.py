@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from contextlib import suppress
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlparse
 
@@ -15,6 +14,7 @@ import requests
 from core.clock import parse_iso, utcnow
 from core.errors import BadPayloadError, FatalSourceError, RetriableSourceError, SourceError
 from core.mentions import BadItem, Batch, Cursor, MentionIn, dump_raw, extract_hashtags
+from core.platforms import RATE_LIMIT_CODES, TIMEOUT_SECONDS, graph_retry_at
 from core.settings import Settings
 
 SOURCE = "facebook"
@@ -22,9 +22,7 @@ EDGES = ("comments", "tagged", "visitor_posts")
 OVERLAP_SECONDS = 300  # Graph indexes comments late and `since` is second-grained
 MAX_PAGES = 10  # pages followed per edge call when a cursor bounds the walk
 PAGE_SIZE = 100
-TIMEOUT_SECONDS = 30
-RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
-TRANSIENT_CODES = frozenset({1, 2})
+LISTEN_TRANSIENT_CODES = frozenset({1, 2})  # 1200 is Messenger-only
 
 SCAN_FIELDS = "id,message,created_time,updated_time,permalink_url,from"
 POST_FIELDS = (
@@ -127,26 +125,6 @@ def reparse(raw: str) -> Batch:
             'the quarantined Facebook item is not a JSON object with "edge" and "item"'
         ) from None
     return Batch(mentions=[parse_item(edge, item, wrapped.get("post_id"))])
-
-
-def retry_at_from_headers(headers: Mapping[str, str], now: datetime) -> datetime | None:
-    """Return when access comes back per the usage headers' estimated_time_to_regain_access.
-
-    Reads X-App-Usage and X-Business-Use-Case-Usage; returns None when neither gives minutes.
-    """
-    minutes: list[float] = []
-    for name in ("X-App-Usage", "X-Business-Use-Case-Usage"):
-        try:
-            usage = json.loads(headers.get(name) or "null")
-        except ValueError:
-            continue
-        # X-Business-Use-Case-Usage: {"<business id>": [{"type": ..., ...}, ...]}
-        groups = usage.values() if name != "X-App-Usage" and isinstance(usage, dict) else [[usage]]
-        for entry in (e for group in groups if isinstance(group, list) for e in group):
-            with suppress(KeyError, TypeError, ValueError):
-                minutes.append(float(entry["estimated_time_to_regain_access"]))
-    longest = max(minutes, default=0.0)
-    return now + timedelta(minutes=longest) if longest > 0 else None
 
 
 def _fatal_hint(code: int | None, subcode: Any) -> str | None:
@@ -285,7 +263,7 @@ class FacebookListener:
 
     def _retry_at(self) -> datetime | None:
         headers = self._last.headers if self._last is not None else {}
-        return retry_at_from_headers(headers, utcnow())
+        return graph_retry_at(headers, utcnow())
 
     def _graph_error(self, exc: pyfacebook.FacebookError, edge: str) -> SourceError:
         raw_code, subcode = getattr(exc, "code", None), getattr(exc, "error_subcode", None)
@@ -300,6 +278,10 @@ class FacebookListener:
             return FatalSourceError(SOURCE, f"{hint} {ref}")
         if code in RATE_LIMIT_CODES:
             return RetriableSourceError(SOURCE, f"rate limited {ref}", retry_at=self._retry_at())
-        if code in TRANSIENT_CODES or getattr(exc, "is_transient", False) or (status or 0) >= 500:
+        if (
+            code in LISTEN_TRANSIENT_CODES
+            or getattr(exc, "is_transient", False)
+            or (status or 0) >= 500
+        ):
             return RetriableSourceError(SOURCE, f"Graph API error {ref}", retry_at=self._retry_at())
         return FatalSourceError(SOURCE, f"the Graph API refused the request {ref}")

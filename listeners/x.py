@@ -7,16 +7,15 @@ from typing import Any, ClassVar
 
 import requests
 import tweepy
-from requests.adapters import HTTPAdapter
 
 from core.clock import from_epoch
 from core.errors import FatalSourceError, RetriableSourceError
 from core.mentions import BadItem, Batch, Cursor, MentionIn
+from core.platforms import TimeoutAdapter
 from core.settings import Settings
 from listeners.xparse import parse_v2_page
 
 SOURCE = "x"
-TIMEOUT_SECONDS = 30.0
 MAX_RESULTS = 100
 EXPANSIONS = (
     "author_id,referenced_tweets.id,attachments.media_keys,"
@@ -37,15 +36,6 @@ FIELDS = {
 }
 
 
-class _TimeoutAdapter(HTTPAdapter):
-    """tweepy sets no timeout; without one a stalled connection hangs the poll for ever."""
-
-    def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = TIMEOUT_SECONDS
-        return super().send(request, **kwargs)
-
-
 def build_client(settings: Settings) -> tweepy.Client:
     """Return a tweepy v2 client on the app bearer token that returns raw JSON bodies.
 
@@ -58,7 +48,7 @@ def build_client(settings: Settings) -> tweepy.Client:
         return_type=dict,
         wait_on_rate_limit=False,
     )
-    client.session.mount("https://", _TimeoutAdapter())
+    client.session.mount("https://", TimeoutAdapter())
     return client
 
 

@@ -18,8 +18,9 @@ from core.db import transaction
 from core.errors import BadPayloadError, FatalSourceError, RetriableSourceError
 from core.mentions import dump_raw, load_cursor, save_batch
 from core.models import Mention
+from core.platforms import graph_retry_at
 from core.settings import Settings
-from listeners.facebook import OVERLAP_SECONDS, FacebookListener, reparse, retry_at_from_headers
+from listeners.facebook import OVERLAP_SECONDS, FacebookListener, reparse
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "facebook"
 PAGE = "104857600123456"
@@ -361,7 +362,7 @@ def test_retry_at_reads_app_usage_and_business_usage() -> None:
         )
     }
 
-    assert retry_at_from_headers(app, now) == now + timedelta(minutes=3)
-    assert retry_at_from_headers(app | business, now) == now + timedelta(minutes=12)
-    assert retry_at_from_headers({"X-App-Usage": "not json"}, now) is None
-    assert retry_at_from_headers({}, now) is None
+    assert graph_retry_at(app, now) == now + timedelta(minutes=3)
+    assert graph_retry_at(app | business, now) == now + timedelta(minutes=12)
+    assert graph_retry_at({"X-App-Usage": "not json"}, now) is None
+    assert graph_retry_at({}, now) is None

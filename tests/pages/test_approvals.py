@@ -7,27 +7,17 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 from campaigns import posts
 from campaigns.service import create_campaign
 from content.media import save_upload
 from core.clock import utcnow
-from core.db import make_engine, make_sessionmaker
 from core.outreach import Post
 from tests.campaigns.conftest import NOW, VERSIONS, plan_data
-from tests.pages.conftest import APP
+from tests.pages.conftest import open_page
 
 OWN_POST = "Nobody approves their own post: ask another champion or the coordinator."
 
-
-@pytest.fixture
-def store(console_db, monkeypatch):
-    """The console on a SQLite test store, acting as "sari"."""
-    monkeypatch.setenv("LAPOR_HANDLER_NAME", "sari")
-    engine = make_engine(console_db)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 @pytest.fixture
@@ -43,10 +33,7 @@ def waiting(store):
 
 
 def open_approvals():
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("pages/approvals.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("pages/approvals.py")
 
 
 def shown(at):

@@ -13,7 +13,6 @@ from campaigns.schedule import run_due
 from campaigns.service import create_campaign
 from core.audit import history
 from core.clock import local, utcnow
-from core.db import make_engine, make_sessionmaker
 from core.errors import FatalSourceError, UncertainDeliveryError
 from core.outreach import ConsolePost, Post, PostVariant
 from tests.campaigns.conftest import NOW, FakePlatform, plan_data, scheduled_post, settings
@@ -22,14 +21,6 @@ from tests.pages.conftest import APP
 # 23:00 UTC on Tuesday 8 December is 06:00 WIB on Wednesday 9 December.
 WEDNESDAY_MORNING = datetime(2026, 12, 8, 23, 0, tzinfo=UTC)
 
-
-@pytest.fixture
-def store(console_db, monkeypatch):
-    """The console on a SQLite test store, acting as "sari"."""
-    monkeypatch.setenv("LAPOR_HANDLER_NAME", "sari")
-    engine = make_engine(console_db)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 @pytest.fixture

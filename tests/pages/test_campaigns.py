@@ -4,35 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
-from streamlit.testing.v1 import AppTest
 
 from campaigns.service import create_campaign, save_evaluation
 from core.clock import local, utcnow
-from core.db import make_engine, make_sessionmaker, transaction
+from core.db import transaction
 from core.mentions import MentionIn, upsert_mentions
 from core.outreach import Campaign, Post
 from tests.campaigns.conftest import NOW, plan_data, scheduled_post
-from tests.pages.conftest import APP
+from tests.pages.conftest import open_page
 
 NEW = "plan_new_"
 
 
-@pytest.fixture
-def store(console_db, monkeypatch):
-    """The console on a SQLite test store, acting as "sari"."""
-    monkeypatch.setenv("LAPOR_HANDLER_NAME", "sari")
-    engine = make_engine(console_db)
-    yield make_sessionmaker(engine)
-    engine.dispose()
-
 
 def open_campaigns():
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("pages/campaigns.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("pages/campaigns.py")
 
 
 def shown(at):

@@ -8,16 +8,15 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from PIL import Image
 from sqlalchemy import select
-from streamlit.testing.v1 import AppTest
 
 from campaigns import posts
 from campaigns.service import create_campaign
 from core.casework import Report
 from core.clock import utcnow
-from core.db import make_engine, make_sessionmaker, transaction
+from core.db import transaction
 from core.outreach import MediaAsset, Post, PostVariant
 from tests.campaigns.conftest import NOW, VERSIONS, plan_data
-from tests.pages.conftest import APP
+from tests.pages.conftest import open_page
 
 X_OK = "Ada pungli di layanan publik? #BeraniLAPOR di https://www.lapor.go.id atau SMS 1708."
 # 153 characters, but X weighs each emoji 2: 13 + 2 × 140 = 293 weighted characters.
@@ -29,22 +28,15 @@ TOO_LONG = (
 
 
 @pytest.fixture
-def store(console_db, monkeypatch, tmp_path):
-    """The console on a SQLite test store with one campaign, acting as "sari"."""
-    monkeypatch.setenv("LAPOR_HANDLER_NAME", "sari")
+def store(store, monkeypatch, tmp_path):
+    """The console's test store with one campaign; images go under tmp_path."""
     monkeypatch.setenv("LAPOR_MEDIA_DIR", str(tmp_path / "media"))
-    engine = make_engine(console_db)
-    factory = make_sessionmaker(engine)
-    create_campaign(factory, plan_data(), actor="sari", now=NOW)
-    yield factory
-    engine.dispose()
+    create_campaign(store, plan_data(), actor="sari", now=NOW)
+    return store
 
 
 def open_composer():
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("pages/composer.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("pages/composer.py")
 
 
 def shown(at):

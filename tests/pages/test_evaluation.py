@@ -4,29 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-from streamlit.testing.v1 import AppTest
-
 from campaigns.service import create_campaign, get_campaign, plan_of
 from core.clock import local, utcnow
-from core.db import make_engine, make_sessionmaker
 from tests.campaigns.conftest import plan_data
 from tests.campaigns.test_evaluate import spread
-from tests.pages.conftest import APP
+from tests.pages.conftest import open_page
 
 
-@pytest.fixture
-def store(console_db):
-    engine = make_engine(console_db)
-    yield make_sessionmaker(engine)
-    engine.dispose()
-
-
-def open_page():
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("pages/evaluation.py").run()
-    assert not at.exception, at.exception
-    return at
+def open_evaluation():
+    return open_page("pages/evaluation.py", timeout=60)
 
 
 def running_campaign(factory):
@@ -43,7 +29,7 @@ def running_campaign(factory):
 
 def test_the_page_says_whether_the_rise_is_larger_than_chance_and_lights_the_kpis(store):
     campaign = running_campaign(store)
-    at = open_page()
+    at = open_evaluation()
     assert any("the rise is larger than chance" in s.value for s in at.success)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Rise in reports in the region"] == "200,0%"  # 60 vs 20 in 14 days: ×3
@@ -60,11 +46,11 @@ def test_the_page_says_whether_the_rise_is_larger_than_chance_and_lights_the_kpi
 
 def test_a_comparison_region_inside_the_campaign_is_refused_in_a_sentence(store):
     running_campaign(store)
-    at = open_page()
+    at = open_evaluation()
     at.text_input(key="eval_comparison").set_value("357801").run()
     assert [e.value for e in at.error] == ["Compare with a region outside the campaign's (3578)."]
 
 
 def test_without_a_started_campaign_the_page_says_where_to_plan_one(store):
-    at = open_page()
+    at = open_evaluation()
     assert "No campaign has started yet" in at.info[0].value

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
-from streamlit.testing.v1 import AppTest
 
 from core.casework import Agency, AuditEntry, Lead, OutboundMessage, Report, RoutingRule
 from core.clock import utcnow
-from core.db import make_engine, make_sessionmaker, transaction
+from core.db import transaction
 from core.models import Mention
-from tests.pages.conftest import APP
+from tests.pages.conftest import open_page
 
 PHONE = "081234567890"
 TEXT = f"Banjir setinggi lutut di Jl. Ahmad Yani, hubungi {PHONE}"
 
-
-@pytest.fixture
-def store(console_db, monkeypatch):
-    """The console on a SQLite test store, acting as "sari", with no other LAPOR_ setting."""
-    db_url = console_db
-    monkeypatch.setenv("LAPOR_HANDLER_NAME", "sari")
-    engine = make_engine(db_url)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 def add_lead(factory, eid, text, *, rank, pii=(), cluster=None, sector="infrastruktur"):
@@ -50,10 +39,7 @@ def lead_row(factory, lead_id):
 
 
 def open_inbox():
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("pages/inbox.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("pages/inbox.py")
 
 
 def test_leads_show_best_first_with_suggestions_group_and_masked_personal_data(store):

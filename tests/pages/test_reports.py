@@ -5,22 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.casework import AuditEntry, FollowUp, OutboundMessage, Report
 from core.clock import utcnow
-from core.db import make_engine, make_sessionmaker, transaction
-from tests.pages.conftest import APP
-
-
-@pytest.fixture
-def store(console_db, monkeypatch):
-    """The console on a SQLite test store, acting as "sari", with no other LAPOR_ setting."""
-    db_url = console_db
-    monkeypatch.setenv("LAPOR_HANDLER_NAME", "sari")
-    engine = make_engine(db_url)
-    yield make_sessionmaker(engine)
-    engine.dispose()
+from core.db import transaction
+from tests.pages.conftest import open_page
 
 
 def add_report(factory, tracking, *, status, agency="dinas-pu", **due):
@@ -51,10 +40,7 @@ def shown(at):
 
 
 def open_reports():
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("pages/reports.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("pages/reports.py")
 
 
 @pytest.fixture
