@@ -9,7 +9,6 @@ import streamlit as st
 
 from campaigns import post_views, posts
 from content import copy, media
-from content.numbers import format_number
 from core.clock import utcnow
 from core.errors import InputError
 from pages.common import (
@@ -24,8 +23,8 @@ from pages.common import (
     wib,
     write_factory,
 )
+from pages.copy_check import show_check
 
-LEVEL_COLOURS = {"error": "red", "warning": "orange", "info": "gray"}
 ACTIONS = {
     "create": "created",
     "edit": "edited",
@@ -65,19 +64,6 @@ def send_back(post_id: int) -> None:
         return
     st.session_state[f"review_note_{post_id}"] = ""
     flash("info", f"'{post.title}' went back to {post.author} as a draft, with your note.")
-
-
-def show_check(result: copy.CopyCheck) -> None:
-    """The channel's length against its limit, then each finding in its level's colour."""
-    left = result.remaining
-    status = f"{format_number(left)} left" if left >= 0 else f"{format_number(-left)} over"
-    st.progress(min(result.length / result.limit, 1.0),
-                text=f"{format_number(result.length)} / {format_number(result.limit)} "
-                     f"characters · {status}")  # fmt: skip
-    for issue in result.issues:
-        st.markdown(f":{LEVEL_COLOURS[issue.level]}[{md(issue.message)}]")
-    if result.ok:
-        st.caption("Nothing blocks this version.")
 
 
 def queue_table(rows: list[post_views.QueueRow]) -> None:
@@ -154,7 +140,7 @@ def review(post_id: int) -> None:
             st.markdown(f"**{copy.NAMES[version.channel]}**")
             st.text(version.text)
             show_check(copy.check(version.text, version.channel, hashtags=detail.hashtags,
-                                  has_media=detail.media is not None))  # fmt: skip
+                                  has_media=detail.media is not None), say_ok=True)  # fmt: skip
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.markdown("**Image**")

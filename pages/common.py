@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import streamlit as st
 from pydantic import SecretStr
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import local
 from core.db import make_engine, make_sessionmaker
+from core.errors import InputError
 from core.settings import Settings
 
 PLATFORM_LABELS = {
@@ -145,3 +148,19 @@ def acting_as_sidebar() -> None:
     )  # fmt: skip
     if name.strip() and name.strip() != actor():
         st.session_state[_ACTING_KEY] = name.strip()
+
+
+def reporting(action: Callable[..., tuple[str, str] | None]) -> Callable[..., None]:
+    """Return a button callback that flashes what `action` says, or its InputError sentence."""
+
+    @functools.wraps(action)
+    def run(*args: Any) -> None:
+        try:
+            said = action(*args)
+        except InputError as exc:
+            flash("error", str(exc))
+            return
+        if said:
+            flash(*said)
+
+    return run
