@@ -12,6 +12,7 @@ import signal
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -136,13 +137,21 @@ def _publishers() -> object:
     return _context["publishers"]
 
 
-def publish_job() -> None:
-    """Job: publish every approved post whose time has come, each exactly once."""
-    from campaigns.schedule import run_due
+def _dispatcher() -> Any:
+    if "dispatcher" not in _context:
+        from campaigns.schedule import Dispatcher
 
-    settings, factory = _settings_and_factory()
-    horizon = timedelta(seconds=settings.publish_poll_seconds)
-    result = run_due(factory, _publishers(), settings, utcnow, horizon=horizon)  # type: ignore[arg-type]
+        settings, factory = _settings_and_factory()
+        _context["dispatcher"] = Dispatcher(factory, _publishers(), settings, utcnow)  # type: ignore[arg-type]
+    return _context["dispatcher"]
+
+
+def publish_job() -> None:
+    """Job: hand every approved post whose time has come to the publishing threads, once."""
+    settings, _ = _settings_and_factory()
+    dispatcher = _dispatcher()
+    dispatcher.tick(horizon=timedelta(seconds=settings.publish_poll_seconds))
+    result = dispatcher.take_result()
     if result.outcomes or result.missed or result.reconciled:
         log.info(
             "publish: %d published, %d to retry, %d failed, %d unknown, %d missed, %d looked up",
@@ -167,11 +176,11 @@ def metrics_job() -> None:
 def campaign_jobs(settings: Settings) -> tuple[tuple[str, str, float, int], ...]:
     """Return the campaign jobs: (id, function reference, seconds between runs, max instances).
 
-    The publish job may overlap itself: a run waiting on a slow platform does not hold up
-    posts due meanwhile, and claims keep two runs off the same post.
+    The publish job only hands posts to the dispatcher's threads, so a slow platform call
+    never holds up the next tick.
     """
     return (
-        ("campaigns:publish", "scheduler:publish_job", settings.publish_poll_seconds, 3),
+        ("campaigns:publish", "scheduler:publish_job", settings.publish_poll_seconds, 1),
         ("campaigns:metrics", "scheduler:metrics_job", settings.metrics_poll_minutes * 60, 1),
     )
 
@@ -270,6 +279,8 @@ def run(settings: Settings, *, persistent: bool = True, only: Sequence[str] | No
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     scheduler.shutdown(wait=True)
+    if "dispatcher" in _context:  # let the calls in hand finish and settle
+        _context.pop("dispatcher").close()
     log.info("scheduler stopped")
 
 

@@ -155,16 +155,22 @@ def edit_post(
             changes["media_id"] = media_id
         if versions is not None:
             clean = _clean_versions(versions)
-            for channel, variant in variants.items():
-                if channel not in clean:
-                    session.delete(variant)
             for channel, text in clean.items():
                 if channel in variants:
                     variants[channel].text = text
                 else:
-                    session.add(PostVariant(post_id=post_id, channel=channel, text=text))
-        for variant in variants.values():
-            variant.state, variant.round_attempts, variant.next_attempt_at = "pending", 0, None
+                    variants[channel] = PostVariant(post_id=post_id, channel=channel, text=text)
+                    session.add(variants[channel])
+        for channel, variant in list(variants.items()):
+            if versions is not None and channel not in clean:
+                if not variant.attempts:
+                    session.delete(variant)
+                    continue
+                # A dropped channel that was tried: its attempt rows keep it, so it is emptied
+                # and cancelled (written again, it comes back).
+                variant.state, variant.text, variant.next_attempt_at = "cancelled", "", None
+            elif versions is not None or variant.state != "cancelled":
+                variant.state, variant.round_attempts, variant.next_attempt_at = "pending", 0, None
         to = "in_review" if post.state in ("approved", "scheduled", "failed") else post.state
         if to != post.state:
             changes.update(approved_by=None, approved_at=None, approved_version=None)
@@ -179,7 +185,7 @@ def _gate(session: Session, post: Post, gate: CopyGate | None) -> None:
     if gate is None:
         return
     campaign = session.get(Campaign, post.campaign_id)
-    versions = {v.channel: v.text for v in variants_of(session, post.id)}
+    versions = {v.channel: v.text for v in variants_of(session, post.id) if v.state != "cancelled"}
     errors = gate(versions, list(campaign.hashtags) if campaign else [], post.media_id is not None)
     if errors:
         raise InputError(" ".join(errors))
@@ -245,7 +251,8 @@ def _schedule(session: Session, post: Post, at: datetime, *, actor: str, now: da
         raise InputError(f"Post {post.id} changed after approval; it needs a new review.")
     session.execute(
         update(PostVariant)
-        .where(PostVariant.post_id == post.id, PostVariant.state != "published")
+        .where(PostVariant.post_id == post.id)
+        .where(PostVariant.state.not_in(("published", "cancelled")))  # cancelled: a dropped channel
         .values(state="pending", round_attempts=0, next_attempt_at=None, last_error=None)
     )
     _move(session, post, "scheduled", action="schedule", actor=actor, now=now,

@@ -1,13 +1,16 @@
-"""When to publish: every due version, now, on a few threads; late posts are not posted.
+"""When to publish: every due version, at its second, on a few threads; late posts are not posted.
 
-`run_due` is what the scheduler's publish job calls every `publish_poll_seconds`.
+The scheduler keeps one Dispatcher and ticks it every `publish_poll_seconds`; `run_due` is the
+one-off form (the `publish` command, the demo, tests).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,6 +23,8 @@ from campaigns.reconcile import reconcile
 from core.db import transaction
 from core.outreach import Post, PostVariant
 from core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -72,6 +77,111 @@ def next_due(session: Session, after: datetime) -> datetime | None:
     )
 
 
+class Dispatcher:
+    """Hands due versions to a pool of publishing threads, each version to one thread once.
+
+    The scheduler keeps one for the life of its process and calls `tick` every poll: a tick
+    only submits (a slow platform call never holds up the next tick) and skips versions still
+    in hand, so ticks never race each other for the same post. Claims in the store still
+    decide, should another process publish too.
+    """
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        publisher_for: Callable[[str], Publisher],
+        settings: Settings,
+        clock: Callable[[], datetime],
+        *,
+        worker: str | None = None,
+    ) -> None:
+        self._factory, self._publisher_for = factory, publisher_for
+        self._settings, self._clock = settings, clock
+        self._worker = worker or worker_id()
+        self._pool = ThreadPoolExecutor(max_workers=max(1, settings.publish_workers),
+                                        thread_name_prefix="publish")  # fmt: skip
+        self._lock = threading.Lock()
+        self._in_hand: set[int] = set()
+        self._futures: list[Future[str | None]] = []
+        self.result = RunResult()
+
+    def tick(self, horizon: timedelta | None = None) -> int:
+        """Fail missed posts, settle unknown ones, submit what is due; return how many submitted.
+
+        With a `horizon` it also waits for posts due within it, so a post goes out at its
+        second rather than at the next poll.
+        """
+        r = self.result
+        r.missed += miss_late(self._factory, self._clock(), self._settings)
+        r.reconciled += reconcile(self._factory, self._publisher_for, self._settings,
+                                  self._clock(), worker=self._worker)  # fmt: skip
+        deadline = self._clock() + horizon if horizon else None
+        submitted = 0
+        while True:
+            submitted += self._submit_due()
+            if deadline is None:
+                return submitted
+            with self._factory() as session:
+                upcoming = next_due(session, self._clock())
+            if upcoming is None or upcoming >= deadline:
+                return submitted
+            time.sleep(max((upcoming - self._clock()).total_seconds(), 0))
+
+    def _submit_due(self) -> int:
+        with self._factory() as session:
+            pending = due(session, self._clock())
+        count = 0
+        for variant_id, post_id in pending:
+            with self._lock:
+                if variant_id in self._in_hand:
+                    continue
+                self._in_hand.add(variant_id)
+            future = self._pool.submit(self._publish, variant_id, post_id)
+            future.add_done_callback(self._count)
+            self._futures.append(future)
+            count += 1
+        self._futures = [f for f in self._futures if not f.done()]
+        return count
+
+    def _publish(self, variant_id: int, post_id: int) -> str | None:
+        try:
+            won = claim(self._factory, variant_id, post_id, self._clock(), self._settings,
+                        self._worker)  # fmt: skip
+            if won is None:  # another process has it
+                return None
+            publisher = self._publisher_for(won.request.channel)
+            return publish_claim(self._factory, won, publisher, self._settings, self._clock)
+        finally:
+            with self._lock:
+                self._in_hand.discard(variant_id)
+
+    def _count(self, future: Future[str | None]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            if future.exception() is not None:
+                log.error("publishing failed unexpectedly", exc_info=future.exception())
+            return
+        outcome = future.result()
+        if outcome is not None:
+            with self._lock:
+                self.result.outcomes.append(outcome)
+                setattr(self.result, outcome, getattr(self.result, outcome) + 1)
+
+    def take_result(self) -> RunResult:
+        """Return what happened since the last call, and start counting afresh."""
+        with self._lock:
+            result, self.result = self.result, RunResult()
+        return result
+
+    def wait(self) -> None:
+        """Wait until every submitted version is settled."""
+        for future in list(self._futures):
+            future.exception()
+
+    def close(self) -> None:
+        """Finish the calls in hand and stop the threads."""
+        self._pool.shutdown(wait=True)
+
+
 def run_due(
     factory: sessionmaker[Session],
     publisher_for: Callable[[str], Publisher],
@@ -79,51 +189,15 @@ def run_due(
     clock: Callable[[], datetime],
     *,
     worker: str | None = None,
-    horizon: timedelta | None = None,
 ) -> RunResult:
-    """Publish every version that is due now, each exactly once; return what happened.
+    """Publish every version that is due now, each exactly once, and wait; return what happened.
 
-    Calls run on `settings.publish_workers` threads; a run that fires while another is still
-    calling claims only what the other has not. With a `horizon` (the scheduler passes its
-    poll interval) the run also waits for posts due within it, so a post goes out at its
-    second rather than at the next poll.
+    For one-off runs (the `publish` command, tests, the demo); the scheduler keeps a Dispatcher.
     """
-    worker = worker or worker_id()
-    result = RunResult()
-    result.missed = miss_late(factory, clock(), settings)
-    result.reconciled = reconcile(factory, publisher_for, settings, clock(), worker=worker)
-    deadline = clock() + horizon if horizon else None
-    with ThreadPoolExecutor(max_workers=max(1, settings.publish_workers)) as pool:
-        while True:
-            _publish_now(factory, publisher_for, settings, clock, worker, pool, result)
-            if deadline is None:
-                return result
-            with factory() as session:
-                upcoming = next_due(session, clock())
-            if upcoming is None or upcoming >= deadline:
-                return result
-            time.sleep(max((upcoming - clock()).total_seconds(), 0))
-
-
-def _publish_now(
-    factory: sessionmaker[Session],
-    publisher_for: Callable[[str], Publisher],
-    settings: Settings,
-    clock: Callable[[], datetime],
-    worker: str,
-    pool: ThreadPoolExecutor,
-    result: RunResult,
-) -> None:
-    with factory() as session:
-        pending = due(session, clock())
-
-    def one(item: tuple[int, int]) -> str | None:
-        won = claim(factory, item[0], item[1], clock(), settings, worker)
-        if won is None:  # another run has it
-            return None
-        return publish_claim(factory, won, publisher_for(won.request.channel), settings, clock)
-
-    for outcome in pool.map(one, pending):
-        if outcome is not None:
-            result.outcomes.append(outcome)
-            setattr(result, outcome, getattr(result, outcome) + 1)
+    dispatcher = Dispatcher(factory, publisher_for, settings, clock, worker=worker)
+    try:
+        dispatcher.tick()
+        dispatcher.wait()
+    finally:
+        dispatcher.close()
+    return dispatcher.take_result()

@@ -7,12 +7,13 @@ import sys
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from campaigns import posts
 from campaigns.publish import claim, due, resolve_unknown, worker_id
 from campaigns.schedule import run_due
-from core.errors import FatalSourceError, RetriableSourceError, UncertainDeliveryError
+from core.errors import FatalSourceError, InputError, RetriableSourceError, UncertainDeliveryError
 from core.outreach import Post, PostVariant, PublishAttempt
 from tests.campaigns.conftest import NOW, FakePlatform, scheduled_post, settings
 
@@ -238,3 +239,25 @@ def test_a_cancelled_post_is_never_published(factory, campaign):
     platform = FakePlatform()
     run_due(factory, platform, settings(), Clock(NOW + timedelta(minutes=1)))
     assert platform.calls == [] and states(factory, post_id)[0] == "cancelled"
+
+
+def test_a_failed_post_edited_to_drop_a_channel_publishes_only_the_channels_kept(factory, campaign):
+    post_id = scheduled_post(factory, campaign.id, at=NOW)
+    platform = FakePlatform()
+    platform.script["facebook"] = [FatalSourceError("facebook", "the Page token is expired")]
+    platform.script["x"] = [FatalSourceError("x", "X refused the post (403): not allowed")]
+    run_due(factory, platform, settings(), Clock(NOW))
+    assert states(factory, post_id)[1] == {"x": "failed", "facebook": "failed", "telegram": "published"}
+    with pytest.raises(InputError, match="already out on some channels"):
+        posts.edit_post(factory, post_id, actor="sari", now=NOW, versions={"x": "Baru #BeraniLAPOR"})
+
+    other = scheduled_post(factory, campaign.id, at=NOW, versions={"x": "A #BeraniLAPOR", "facebook": "B #BeraniLAPOR"})
+    platform.script["facebook"] = [FatalSourceError("facebook", "the Page token is expired")]
+    platform.script["x"] = [FatalSourceError("x", "X refused the post (403): not allowed")]
+    run_due(factory, platform, settings(), Clock(NOW))
+    posts.edit_post(factory, other, actor="sari", now=NOW, versions={"x": "A lagi #BeraniLAPOR"})
+    posts.approve(factory, other, actor="budi", now=NOW)
+    posts.schedule(factory, other, at=NOW, actor="sari", now=NOW)
+    run_due(factory, platform, settings(), Clock(NOW + timedelta(seconds=1)))
+    assert states(factory, other) == ("published", {"x": "published", "facebook": "cancelled"})
+    assert [r.text for r in platform.posted if r.variant_key.startswith(f"post:{other}:")] == ["A lagi #BeraniLAPOR"]
