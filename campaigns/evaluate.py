@@ -49,9 +49,11 @@ class CampaignEvaluation:
     verdict: str
 
 
-def overall(figures: CampaignFigures, measure: str) -> RateRatio:
-    """Return the campaign-window-against-baseline ratio of all leads or reports."""
-    row: UpliftRow = next(r for r in figures.uplift if r.measure == measure and r.group == "all")
+def overall(figures: CampaignFigures, measure: str, window: str = "campaign") -> RateRatio:
+    """Return the ratio of all leads or reports in `window` (campaign or after) to the baseline."""
+    row: UpliftRow = next(
+        r for r in figures.uplift if (r.measure, r.group, r.window) == (measure, "all", window)
+    )
     return row.ratio
 
 
@@ -103,9 +105,10 @@ def judge(kpi: Kpi, actual: float | None, elapsed: float, ratio: RateRatio | Non
                      actual=actual, light=light, note=note)  # fmt: skip
 
 
-def _rate_sentence(what: str, ratio: RateRatio) -> str:
+def _rate_sentence(what: str, ratio: RateRatio, window: str = "campaign") -> str:
     before, during = ratio.b / ratio.t0, ratio.a / ratio.t1
-    said = f"{what}: {before:.1f} a day before, {during:.1f} a day during the campaign"
+    when = "during the campaign" if window == "campaign" else "after it ended"
+    said = f"{what}: {before:.1f} a day before, {during:.1f} a day {when}"
     if ratio.estimate is not None and not math.isinf(ratio.estimate):
         said += f" (×{ratio.estimate:.2f}, 95% CI {ratio.low:.2f}–{ratio.high:.2f})"
     return f"{said}: {ratio.verdict}."
@@ -118,6 +121,9 @@ def verdict(figures: CampaignFigures) -> str:
         _rate_sentence(f"Reports {where}", overall(figures, "reports")),
         _rate_sentence("Complaint leads on social media", overall(figures, "leads")),
     ]
+    if figures.after is not None:
+        parts.append(_rate_sentence(f"Reports {where}", overall(figures, "reports", "after"),
+                                    "after"))  # fmt: skip
     if figures.comparison is not None and figures.comparison_region:
         c = figures.comparison
         against = f"Against region {figures.comparison_region} in the same weeks"

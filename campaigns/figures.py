@@ -61,12 +61,13 @@ class Series:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UpliftRow:
-    """Campaign window against baseline for leads or reports, overall or for one group."""
+    """A window against the baseline for leads or reports, overall or for one group."""
 
     measure: str  # leads | reports
     group: str  # all | sector | region
     key: str  # "" for all, else the sector or region code
     ratio: RateRatio
+    window: str = "campaign"  # campaign | after (the as-long stretch after the end)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -207,14 +208,16 @@ def reports(session: Session, window: Window, *, region: str | None = None) -> S
     return _series(window, _report_cells(session, window, _clean_region(region)))
 
 
-def uplift_rows(measure: str, current: Series, baseline: Series) -> tuple[UpliftRow, ...]:
+def uplift_rows(
+    measure: str, current: Series, baseline: Series, window: str = "campaign"
+) -> tuple[UpliftRow, ...]:
     """Return rate-ratio rows of `current` against `baseline`: overall, per sector, per region.
 
     Groups come in order of their counts in both windows, most first. With a dozen sectors,
     about one row in twenty reads "larger than chance" by chance alone.
     """
     t1, t0 = current.window.days, baseline.window.days
-    rows = [UpliftRow(measure=measure, group="all", key="",
+    rows = [UpliftRow(measure=measure, group="all", key="", window=window,
                       ratio=rate_ratio(current.total, t1, baseline.total, t0))]  # fmt: skip
     for group, now, before in (
         ("sector", current.by_sector, baseline.by_sector),
@@ -223,7 +226,9 @@ def uplift_rows(measure: str, current: Series, baseline: Series) -> tuple[Uplift
         both = Counter(now) + Counter(before)
         for key in sorted(both, key=lambda k: (-both[k], k)):
             ratio = rate_ratio(now.get(key, 0), t1, before.get(key, 0), t0)
-            rows.append(UpliftRow(measure=measure, group=group, key=key, ratio=ratio))
+            rows.append(
+                UpliftRow(measure=measure, group=group, key=key, ratio=ratio, window=window)
+            )
     return tuple(rows)
 
 
@@ -269,6 +274,10 @@ def campaign_figures(
         comparison = did_ratio(during.reports.total, before.reports.total, b1, b0)
     uplift = uplift_rows("leads", during.leads, before.leads)
     uplift += uplift_rows("reports", during.reports, before.reports)
+    if windows.after:  # did the rise last once the campaign ended?
+        after = per[2]
+        uplift += uplift_rows("leads", after.leads, before.leads, "after")
+        uplift += uplift_rows("reports", after.reports, before.reports, "after")
     return CampaignFigures(
         campaign_id=campaign_id, region=region, baseline=before, campaign=during,
         after=per[2] if windows.after else None, uplift=uplift, comparison_region=other,

@@ -114,11 +114,13 @@ _PUBLISHED_VERSION = (
             external_id=bindparam("ext"), url=bindparam("link"))
 )  # fmt: skip
 _CLAIM_POST = (
-    update(_P)
+    select(_P.c.state, _P.c.media_id)
     .where(_P.c.id == bindparam("post_id"), _P.c.state.in_(("scheduled", "publishing")))
     .where(_P.c.scheduled_at <= _NOW)
-    .values(state="publishing", updated_at=_NOW)
-    .returning(_P.c.media_id)
+    .with_for_update()
+)
+_START_POST = (
+    update(_P).where(_P.c.id == bindparam("post_id")).values(state="publishing", updated_at=_NOW)
 )
 _CLAIM_VERSION = (
     update(_V)
@@ -252,6 +254,11 @@ def claim(
             post = session.execute(_CLAIM_POST, {"post_id": post_id, "now": now}).first()
             if post is None:
                 raise _Lost
+            if post.state == "scheduled":  # its first version to go out
+                session.execute(_START_POST, {"post_id": post_id, "now": now})
+                audit.record(session, entity="post", entity_id=post_id, action="publish_start",
+                             actor=ACTOR, at=now, before={"state": "scheduled"},
+                             after={"state": "publishing"})  # fmt: skip
             won = session.execute(_CLAIM_VERSION, {"variant_id": variant_id, "now": now}).first()
             if won is None:
                 raise _Lost

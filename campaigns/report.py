@@ -74,7 +74,8 @@ def uplift_rows(e: CampaignEvaluation) -> list[dict[str, object]]:
     out = []
     for row in e.figures.uplift:
         r = row.ratio
-        out.append({"measure": row.measure, "group": row.group, "key": row.key,
+        out.append({"window": row.window, "measure": row.measure, "group": row.group,
+                    "key": row.key,
                     "campaign_count": r.a, "campaign_days": r.t1, "baseline_count": r.b,
                     "baseline_days": r.t0, "rate_ratio": r.estimate, "ci_low": r.low,
                     "ci_high": r.high, "p_value": r.p_value, "verdict": r.verdict})  # fmt: skip

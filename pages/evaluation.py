@@ -74,9 +74,10 @@ def daily_chart(e: CampaignEvaluation) -> None:
 
 
 def uplift_table(e: CampaignEvaluation) -> None:
-    """The campaign window against the baseline, overall, by sector and by region."""
+    """The campaign window (and the stretch after it) against the baseline, by group."""
     rows = [
-        {"Measure": r.measure, "Group": GROUPS[r.group], "Which": label(r.key, "all"),
+        {"Window": r.window, "Measure": r.measure, "Group": GROUPS[r.group],
+         "Which": label(r.key, "all"),
          "During": r.ratio.a, "Before": r.ratio.b, "Days": int(r.ratio.t1),
          "Ratio": r.ratio.estimate, "95% CI": f"{r.ratio.low:.2f}–{r.ratio.high:.2f}",
          "p": r.ratio.p_value, "Verdict": r.ratio.verdict}

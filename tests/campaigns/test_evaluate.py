@@ -164,3 +164,21 @@ def test_indonesian_number_notation_in_the_report():
     from campaigns.report import number
 
     assert (number(1607), number(42.5, 1), number(None)) == ("1.607", "42,5", "–")
+
+
+def test_after_the_end_the_stretch_after_it_is_weighed_against_the_same_baseline(factory):
+    from campaigns.service import create_campaign
+    from tests.campaigns.conftest import plan_data
+
+    data = plan_data(timing={"starts_on": "2026-12-07", "ends_on": "2026-12-20", "events": []})
+    data["tactics"] = data["tactics"][:1]
+    campaign = create_campaign(factory, data, actor="sari", now=NOW)
+    spread(factory, date(2026, 11, 23), 14, 20)  # baseline, 14 days
+    spread(factory, date(2026, 12, 7), 14, 40)  # the campaign, 14 days
+    spread(factory, date(2026, 12, 21), 7, 14)  # the week after: 2 a day
+    with factory() as s:
+        result = evaluate(s, campaign.id, date(2026, 12, 27))
+    after = [r for r in result.figures.uplift if (r.window, r.measure, r.group) == ("after", "reports", "all")]
+    assert [(r.ratio.a, r.ratio.t1, r.ratio.b, r.ratio.t0) for r in after] == [(14, 7, 20, 14)]
+    assert after[0].ratio.estimate == pytest.approx(1.4)
+    assert "Reports in region 3578: 1.4 a day before, 2.0 a day after it ended" in result.verdict

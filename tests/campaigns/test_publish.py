@@ -13,6 +13,7 @@ from sqlalchemy import select
 from campaigns import posts
 from campaigns.publish import claim, due, resolve_unknown, worker_id
 from campaigns.schedule import run_due
+from core.audit import history
 from core.errors import FatalSourceError, InputError, RetriableSourceError, UncertainDeliveryError
 from core.outreach import Post, PostVariant, PublishAttempt
 from tests.campaigns.conftest import NOW, FakePlatform, scheduled_post, settings
@@ -52,6 +53,12 @@ def test_a_scheduled_post_is_published_at_its_time_on_every_channel_once(factory
         attempts = s.scalars(select(PublishAttempt)).all()
         assert {(a.number, a.outcome) for a in attempts} == {(1, "published")}
         assert len(attempts) == 3
+        steps = [(e.action, e.actor, e.after["state"]) for e in history(s, "post", post_id)][-3:]
+    assert steps == [
+        ("schedule", "sari", "scheduled"),
+        ("publish_start", "scheduler", "publishing"),
+        ("publish_published", "scheduler", "published"),
+    ]
 
 
 def test_two_runs_firing_together_publish_each_version_once(factory, campaign):
