@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Integer, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.publishers.base import Published, Publisher, PublishRequest
@@ -122,13 +122,14 @@ _CLAIM_POST = (
 _START_POST = (
     update(_P).where(_P.c.id == bindparam("post_id")).values(state="publishing", updated_at=_NOW)
 )
-_CLAIM_VERSION = (
+_CLAIM_VERSIONS = (
     update(_V)
-    .where(_V.c.id == bindparam("variant_id"), _V.c.state == "pending")
+    .where(_V.c.post_id == bindparam("of_post"), _V.c.state == "pending")
+    .where(or_(bindparam("only", type_=Integer()).is_(None), _V.c.id == bindparam("only")))
     .where(or_(_V.c.next_attempt_at.is_(None), _V.c.next_attempt_at <= _NOW))
     .values(state="publishing", attempts=_V.c.attempts + 1,
             round_attempts=_V.c.round_attempts + 1, next_attempt_at=None)
-    .returning(_V.c.attempts, _V.c.round_attempts, _V.c.channel, _V.c.text)
+    .returning(_V.c.id, _V.c.attempts, _V.c.round_attempts, _V.c.channel, _V.c.text)
 )  # fmt: skip
 _ADD_ATTEMPT = insert(_A).returning(_A.c.id)
 
@@ -170,37 +171,38 @@ def settle_post(session: Session, post_id: int, now: datetime, actor: str = ACTO
                  at=now, before={"state": post.state}, after={"state": to}, note=problem)  # fmt: skip
 
 
-def _settle(
-    factory: sessionmaker[Session],
-    claim: Claim,
-    outcome: str,
-    now: datetime,
-    *,
-    published: Published | None = None,
-    error: str | None = None,
-    next_at: datetime | None = None,
-) -> None:
-    """Write the attempt's outcome and the version's new state in one transaction."""
-    ext = published.external_id if published else None
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """What a platform call came to, ready to be written: published, retry, failed or unknown."""
+
+    claim: Claim
+    outcome: str
+    published: Published | None = None
+    error: str | None = None
+    next_at: datetime | None = None
+
+
+def settle(factory: sessionmaker[Session], post_id: int, outcomes: Sequence[Outcome],
+           now: datetime) -> None:  # fmt: skip
+    """Write each attempt's outcome and its version's new state, then the post's, in one
+    transaction."""
     with transaction(factory) as session:
-        lock_post(session, claim.post_id)
-        session.execute(_SETTLE_ATTEMPT, {"attempt_id": claim.attempt_id, "to": outcome,
-                                          "why": error, "ext": ext, "now": now})  # fmt: skip
-        if published is not None:
-            session.execute(_PUBLISHED_VERSION, {"variant_id": claim.variant_id, "ext": ext,
-                                                 "link": published.url, "now": now})  # fmt: skip
-        else:
-            state = "pending" if outcome == "retry" else outcome
-            session.execute(_SETTLE_VERSION, {"variant_id": claim.variant_id, "to": state,
-                                              "why": error, "next_at": next_at})  # fmt: skip
-        settle_post(session, claim.post_id, now)
+        lock_post(session, post_id)
+        for o in outcomes:
+            ext = o.published.external_id if o.published else None
+            session.execute(_SETTLE_ATTEMPT, {"attempt_id": o.claim.attempt_id, "to": o.outcome,
+                                              "why": o.error, "ext": ext, "now": now})  # fmt: skip
+            if o.published is not None:
+                session.execute(_PUBLISHED_VERSION, {"variant_id": o.claim.variant_id, "ext": ext,
+                                                     "link": o.published.url, "now": now})  # fmt: skip
+            else:
+                state = "pending" if o.outcome == "retry" else o.outcome
+                session.execute(_SETTLE_VERSION, {"variant_id": o.claim.variant_id, "to": state,
+                                                  "why": o.error, "next_at": o.next_at})  # fmt: skip
+        settle_post(session, post_id, now)
 
 
 # Claiming ------------------------------------------------------------------------------------
-
-
-class _Lost(Exception):
-    """Another run claimed the version first, or the post left the schedule: roll back."""
 
 
 def build_request(
@@ -236,33 +238,35 @@ def build_request(
     )
 
 
-def claim(
+def claim_post(
     factory: sessionmaker[Session],
-    variant_id: int,
     post_id: int,
     now: datetime,
     settings: Settings,
     worker: str,
-) -> Claim | None:
-    """Claim one due version and commit its attempt row; None when another run has it.
+    *,
+    only: int | None = None,
+) -> list[Claim]:
+    """Claim the post's versions that are due (or only version `only`) and commit their attempt
+    rows, in one transaction; return the claims ([] when another run has them).
 
-    The post row is updated first in every writer (claim, cancel, edit), so two transactions
-    that touch the same post queue behind one lock instead of deadlocking.
+    The post row is locked first, as in every writer of a post (see lock_post).
     """
-    try:
-        with transaction(factory) as session:
-            post = session.execute(_CLAIM_POST, {"post_id": post_id, "now": now}).first()
-            if post is None:
-                raise _Lost
-            if post.state == "scheduled":  # its first version to go out
-                session.execute(_START_POST, {"post_id": post_id, "now": now})
-                audit.record(session, entity="post", entity_id=post_id, action="publish_start",
-                             actor=ACTOR, at=now, before={"state": "scheduled"},
-                             after={"state": "publishing"})  # fmt: skip
-            won = session.execute(_CLAIM_VERSION, {"variant_id": variant_id, "now": now}).first()
-            if won is None:
-                raise _Lost
-            number, rounds, channel, text = won
+    with transaction(factory) as session:
+        post = session.execute(_CLAIM_POST, {"post_id": post_id, "now": now}).first()
+        if post is None:
+            return []
+        params = {"of_post": post_id, "now": now, "only": only}
+        won = session.execute(_CLAIM_VERSIONS, params).all()
+        if not won:
+            return []
+        if post.state == "scheduled":  # its first versions go out
+            session.execute(_START_POST, {"post_id": post_id, "now": now})
+            audit.record(session, entity="post", entity_id=post_id, action="publish_start",
+                         actor=ACTOR, at=now, before={"state": "scheduled"},
+                         after={"state": "publishing"})  # fmt: skip
+        claims = []
+        for variant_id, number, rounds, channel, text in won:
             key = f"post:{post_id}:{channel}:{number}"
             attempt_id = session.execute(
                 _ADD_ATTEMPT,
@@ -273,10 +277,22 @@ def claim(
                                     channel=channel, text=text, number=number,
                                     media_id=post.media_id, settings=settings,
                                     first_try=now if number == 1 else None)  # fmt: skip
-            return Claim(attempt_id=attempt_id, variant_id=variant_id, post_id=post_id,
-                         round_attempts=rounds, request=request)  # fmt: skip
-    except _Lost:
-        return None
+            claims.append(Claim(attempt_id=attempt_id, variant_id=variant_id, post_id=post_id,
+                                round_attempts=rounds, request=request))  # fmt: skip
+        return claims
+
+
+def claim(
+    factory: sessionmaker[Session],
+    variant_id: int,
+    post_id: int,
+    now: datetime,
+    settings: Settings,
+    worker: str,
+) -> Claim | None:
+    """Claim one due version and commit its attempt row; None when another run has it."""
+    claims = claim_post(factory, post_id, now, settings, worker, only=variant_id)
+    return claims[0] if claims else None
 
 
 def due(session: Session, now: datetime, limit: int = BATCH) -> list[tuple[int, int]]:
@@ -296,6 +312,31 @@ def due(session: Session, now: datetime, limit: int = BATCH) -> list[tuple[int, 
 # Publishing ----------------------------------------------------------------------------------
 
 
+def call(
+    claim: Claim, publisher: Publisher, settings: Settings, clock: Callable[[], datetime]
+) -> Outcome:
+    """Make the platform call for a claimed version; return what it came to (nothing written)."""
+    try:
+        published = publisher.publish(claim.request)
+    except UncertainDeliveryError as exc:
+        return Outcome(claim=claim, outcome="unknown", error=settings.redact(str(exc)),
+                       next_at=clock() + LOOKUP_DELAY)  # fmt: skip
+    except RetriableSourceError as exc:
+        error = settings.redact(str(exc))
+        if claim.round_attempts >= settings.publish_max_attempts:
+            error = f"gave up after {claim.round_attempts} tries: {error}"
+            return Outcome(claim=claim, outcome="failed", error=error)
+        next_at = max(exc.retry_at or clock(), clock() + backoff(settings, claim.round_attempts))
+        return Outcome(claim=claim, outcome="retry", error=error, next_at=next_at)
+    except FatalSourceError as exc:
+        return Outcome(claim=claim, outcome="failed", error=settings.redact(str(exc)))
+    except Exception as exc:  # a publisher bug may strike after the post left: never resend
+        log.exception("publishing %s failed unexpectedly", claim.request.key)
+        error = f"unexpected error ({type(exc).__name__}); {PERSON}"
+        return Outcome(claim=claim, outcome="unknown", error=error)
+    return Outcome(claim=claim, outcome="published", published=published)
+
+
 def publish_claim(
     factory: sessionmaker[Session],
     claim: Claim,
@@ -303,32 +344,10 @@ def publish_claim(
     settings: Settings,
     clock: Callable[[], datetime],
 ) -> str:
-    """Make the platform call for a claimed version and settle it; return the outcome."""
-    try:
-        published = publisher.publish(claim.request)
-    except UncertainDeliveryError as exc:
-        outcome, error = "unknown", settings.redact(str(exc))
-        _settle(factory, claim, outcome, clock(), error=error, next_at=clock() + LOOKUP_DELAY)
-        return outcome
-    except RetriableSourceError as exc:
-        error = settings.redact(str(exc))
-        if claim.round_attempts >= settings.publish_max_attempts:
-            error = f"gave up after {claim.round_attempts} tries: {error}"
-            _settle(factory, claim, "failed", clock(), error=error)
-            return "failed"
-        next_at = max(exc.retry_at or clock(), clock() + backoff(settings, claim.round_attempts))
-        _settle(factory, claim, "retry", clock(), error=error, next_at=next_at)
-        return "retry"
-    except FatalSourceError as exc:
-        _settle(factory, claim, "failed", clock(), error=settings.redact(str(exc)))
-        return "failed"
-    except Exception as exc:  # a publisher bug may strike after the post left: never resend
-        log.exception("publishing %s failed unexpectedly", claim.request.key)
-        error = f"unexpected error ({type(exc).__name__}); {PERSON}"
-        _settle(factory, claim, "unknown", clock(), error=error)
-        return "unknown"
-    _settle(factory, claim, "published", clock(), published=published)
-    return "published"
+    """Make the platform call for one claimed version and settle it; return the outcome."""
+    outcome = call(claim, publisher, settings, clock)
+    settle(factory, claim.post_id, [outcome], clock())
+    return outcome.outcome
 
 
 def resolve_unknown(

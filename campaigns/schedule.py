@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from campaigns.publish import claim, due, publish_claim, settle_post, worker_id
+from campaigns.publish import Claim, Outcome, call, claim_post, due, settle, settle_post, worker_id
 from campaigns.publishers.base import Publisher
 from campaigns.reconcile import reconcile
 from core.db import transaction
-from core.outreach import Post, PostVariant
+from core.outreach import PUBLISH_CHANNELS, Post, PostVariant
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def next_due(session: Session, after: datetime) -> datetime | None:
 
 
 class Dispatcher:
-    """Hands due versions to a pool of publishing threads, each version to one thread once.
+    """Hands due posts to a pool of publishing threads, each post to one thread at a time.
 
     The scheduler keeps one for the life of its process and calls `tick` every poll: a tick
     only submits (a slow platform call never holds up the next tick) and skips versions still
@@ -98,11 +98,14 @@ class Dispatcher:
         self._factory, self._publisher_for = factory, publisher_for
         self._settings, self._clock = settings, clock
         self._worker = worker or worker_id()
-        self._pool = ThreadPoolExecutor(max_workers=max(1, settings.publish_workers),
-                                        thread_name_prefix="publish")  # fmt: skip
+        workers = max(1, settings.publish_workers)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
+        # a post's channels are called at once, on threads of their own (no pool waits on itself)
+        self._calls = ThreadPoolExecutor(max_workers=workers * len(PUBLISH_CHANNELS),
+                                         thread_name_prefix="publish-call")  # fmt: skip
         self._lock = threading.Lock()
         self._in_hand: set[int] = set()
-        self._futures: list[Future[str | None]] = []
+        self._futures: list[Future[list[str]]] = []
         self.result = RunResult()
 
     def tick(self, horizon: timedelta | None = None) -> int:
@@ -131,38 +134,44 @@ class Dispatcher:
         with self._factory() as session:
             pending = due(session, self._clock())
         count = 0
-        for variant_id, post_id in pending:
+        for post_id in dict.fromkeys(p for _, p in pending):  # each post once, oldest first
             with self._lock:
-                if variant_id in self._in_hand:
+                if post_id in self._in_hand:
                     continue
-                self._in_hand.add(variant_id)
-            future = self._pool.submit(self._publish, variant_id, post_id)
+                self._in_hand.add(post_id)
+            future = self._pool.submit(self._publish, post_id)
             future.add_done_callback(self._count)
             self._futures.append(future)
             count += 1
         self._futures = [f for f in self._futures if not f.done()]
         return count
 
-    def _publish(self, variant_id: int, post_id: int) -> str | None:
+    def _publish(self, post_id: int) -> list[str]:
+        """Claim the post's due versions together, call their platforms at once, settle them
+        together: one lock of the post and two commits however many channels it goes to."""
         try:
-            won = claim(self._factory, variant_id, post_id, self._clock(), self._settings,
-                        self._worker)  # fmt: skip
-            if won is None:  # another process has it
-                return None
-            publisher = self._publisher_for(won.request.channel)
-            return publish_claim(self._factory, won, publisher, self._settings, self._clock)
+            claims = claim_post(self._factory, post_id, self._clock(), self._settings,
+                                self._worker)  # fmt: skip
+            outcomes = list(self._calls.map(self._call, claims))
+            if outcomes:
+                settle(self._factory, post_id, outcomes, self._clock())
+            return [o.outcome for o in outcomes]
         finally:
             with self._lock:
-                self._in_hand.discard(variant_id)
+                self._in_hand.discard(post_id)
 
-    def _count(self, future: Future[str | None]) -> None:
-        if future.cancelled() or future.exception() is not None:
-            if future.exception() is not None:
-                log.error("publishing failed unexpectedly", exc_info=future.exception())
+    def _call(self, claim: Claim) -> Outcome:
+        publisher = self._publisher_for(claim.request.channel)
+        return call(claim, publisher, self._settings, self._clock)
+
+    def _count(self, future: Future[list[str]]) -> None:
+        if future.cancelled():
             return
-        outcome = future.result()
-        if outcome is not None:
-            with self._lock:
+        if future.exception() is not None:
+            log.error("publishing failed unexpectedly", exc_info=future.exception())
+            return
+        with self._lock:
+            for outcome in future.result():
                 self.result.outcomes.append(outcome)
                 setattr(self.result, outcome, getattr(self.result, outcome) + 1)
 
@@ -180,6 +189,7 @@ class Dispatcher:
     def close(self) -> None:
         """Finish the calls in hand and stop the threads."""
         self._pool.shutdown(wait=True)
+        self._calls.shutdown(wait=True)
 
 
 def run_due(
