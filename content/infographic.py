@@ -51,7 +51,9 @@ _V = TypeVar("_V")
 
 def _sentence(text: str) -> str:
     text = " ".join(text.split())
-    text = text[:1].upper() + text[1:]
+    first = text.split(" ", 1)[0]
+    if "." not in first.rstrip(".") and "@" not in first:  # "lapor.go.id" stays as written
+        text = text[:1].upper() + text[1:]
     return text if text[-1:] in ".!?…" else f"{text}."
 
 

@@ -49,11 +49,12 @@ def kpi_tiles(e: CampaignEvaluation) -> None:
 
 
 def _tile(column: DeltaGenerator, k: KpiStatus) -> None:
-    places = 1 if k.unit == "%" else 0
-    actual = "–" if k.actual is None else report.number(k.actual, places)
-    unit = k.unit if k.unit == "%" else f" {k.unit}"
-    column.metric(k.label, f"{actual}{unit}",
-                  help=f"Target {report.number(k.target, places)}{unit}")  # fmt: skip
+    percent = k.unit == "%"
+    places = 1 if percent else 0
+    # Counts show the bare number (the label names it), so a tile never cuts the figure off.
+    actual = "–" if k.actual is None else report.number(k.actual, places) + ("%" if percent else "")
+    target = report.number(k.target, places) + ("%" if percent else f" {k.unit}")
+    column.metric(k.label, actual, help=f"Target: {target}")
     column.markdown(f":{LIGHTS[k.light]}-badge[{k.light}] {md(k.note)}")
 
 

@@ -293,6 +293,11 @@ def test_chart_alt_text_lists_every_bar() -> None:
     )
 
 
+def test_alt_text_keeps_a_web_address_as_written() -> None:
+    spec = InfographicSpec(title="Lapor itu mudah", footer="lapor.go.id · SMS 1708")
+    assert "lapor.go.id · SMS 1708." in alt_text(spec)
+
+
 def test_alt_text_stays_within_x_limit() -> None:
     spec = InfographicSpec(title="Judul", body="kata " * 400, hashtags=("BeraniLAPOR",))
 
