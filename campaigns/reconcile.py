@@ -39,29 +39,36 @@ def expire_stale(factory: sessionmaker[Session], now: datetime, worker: str) -> 
     An attempt of another process on this host whose pid is gone is stale at once; any other
     attempt after STALE_ATTEMPT. Its version is looked up LOOKUP_DELAY after the attempt began.
     """
-    with transaction(factory) as session:
+    with factory() as session:  # read first: most ticks find nothing, and write nothing
         rows = session.execute(
-            select(PublishAttempt, PostVariant)
+            select(PublishAttempt.id, PublishAttempt.worker, PublishAttempt.started_at)
             .join(PostVariant, PostVariant.id == PublishAttempt.variant_id)
             .where(PublishAttempt.outcome == "pending", PostVariant.state == "publishing")
         ).all()
-        stale = [
-            (a, v)
-            for a, v in rows
-            if a.worker != worker and is_dead(a.worker) or a.started_at < now - STALE_ATTEMPT
-        ]
-        for attempt, variant in stale:
+    stale = [
+        attempt_id
+        for attempt_id, who, started in rows
+        if who != worker and is_dead(who) or started < now - STALE_ATTEMPT
+    ]
+    expired = 0
+    for attempt_id in stale:
+        with transaction(factory) as session:
+            attempt = session.get(PublishAttempt, attempt_id)
+            variant = session.get(PostVariant, attempt.variant_id) if attempt else None
+            if attempt is None or variant is None:
+                continue
             lock_post(session, variant.post_id)
             session.refresh(variant)
             session.refresh(attempt)
             if variant.state != "publishing" or attempt.outcome != "pending":
-                continue
+                continue  # settled meanwhile by the call that was in flight
             attempt.outcome, attempt.finished_at = "unknown", now
             attempt.error = "the publishing process stopped during the call"
             variant.state, variant.last_error = "unknown", attempt.error
             variant.next_attempt_at = max(attempt.started_at + LOOKUP_DELAY, now)
             settle_post(session, variant.post_id, now)
-    return len(stale)
+            expired += 1
+    return expired
 
 
 def look_up(

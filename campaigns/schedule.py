@@ -47,15 +47,13 @@ def miss_late(factory: sessionmaker[Session], now: datetime, settings: Settings)
     the champion sees why. Returns how many posts were failed.
     """
     grace = timedelta(minutes=settings.publish_misfire_grace_minutes)
+    late = select(Post).where(Post.state == "scheduled", Post.scheduled_at < now - grace)
+    with factory() as session:  # read first: most ticks find nothing, and write nothing
+        if session.scalar(select(late.exists())) is not True:
+            return 0
     with transaction(factory) as session:
-        late = list(
-            session.scalars(
-                select(Post)
-                .where(Post.state == "scheduled", Post.scheduled_at < now - grace)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        for post in late:
+        posts = list(session.scalars(late.with_for_update(skip_locked=True)))
+        for post in posts:
             assert post.scheduled_at is not None
             hours = (now - post.scheduled_at).total_seconds() / 3600
             reason = f"missed its time by {hours:.1f} h (the scheduler was not running); not posted"
@@ -65,7 +63,7 @@ def miss_late(factory: sessionmaker[Session], now: datetime, settings: Settings)
                 .values(state="failed", last_error=reason)
             )
             settle_post(session, post.id, now)
-    return len(late)
+    return len(posts)
 
 
 def next_due(session: Session, after: datetime) -> datetime | None:
