@@ -6,9 +6,14 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
+from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from campaigns import posts
 from campaigns.publishers.base import CannotTellError, Figures, Published, PublishRequest
@@ -43,12 +48,21 @@ def plan_data(**overrides: Any) -> dict[str, Any]:
         "strategy": {"approach": "both", "rationale": "online for reach, offline for trust"},
         "tactics": [
             {"name": "Seri posting mingguan", "mode": "online", "kind": "social_media"},
-            {"name": "Booth Car Free Day", "mode": "offline", "kind": "car_free_day",
-             "on": "2026-12-13", "location": "Jl. Raya Darmo"},
+            {
+                "name": "Booth Car Free Day",
+                "mode": "offline",
+                "kind": "car_free_day",
+                "on": "2026-12-13",
+                "location": "Jl. Raya Darmo",
+            },
         ],  # fmt: skip
-        "timing": {"starts_on": "2026-12-07", "ends_on": "2027-01-31",
-                   "events": [{"name": "CFD Darmo", "on": "2026-12-13",
-                               "joined_to": "Car Free Day Surabaya"}]},  # fmt: skip
+        "timing": {
+            "starts_on": "2026-12-07",
+            "ends_on": "2027-01-31",
+            "events": [
+                {"name": "CFD Darmo", "on": "2026-12-13", "joined_to": "Car Free Day Surabaya"}
+            ],
+        },  # fmt: skip
         "resources": {"budget_rupiah": 25_000_000, "staff": [{"name": "Sari", "role": "champion"}]},
     }
     data.update(overrides)
@@ -137,3 +151,21 @@ class _FakePublisher:
 def jakarta(day: date, hour: int, minute: int = 0) -> datetime:
     """Return the aware UTC instant of `hour:minute` WIB on `day`."""
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - timedelta(hours=7)
+
+
+@pytest.fixture
+def image(tmp_path: Path) -> Path:
+    """A small red PNG, as an attached image."""
+    path = tmp_path / "berani-lapor.png"
+    Image.new("RGB", (64, 64), (200, 30, 40)).save(path)
+    return path
+
+
+def multipart(content_type: str, body: bytes | str) -> dict[str, Message]:
+    """Return the parts of a multipart/form-data body by field name."""
+    raw = body if isinstance(body, bytes) else body.encode()
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    parts = message.iter_parts()  # type: ignore[attr-defined]
+    return {p.get_param("name", header="content-disposition"): p for p in parts}

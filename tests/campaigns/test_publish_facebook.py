@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import HTTP
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
@@ -14,12 +11,12 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import pytest
 import requests
 import responses
-from PIL import Image
 
 from campaigns.publishers.base import PublishRequest
 from campaigns.publishers.facebook import FacebookPublisher
 from core.errors import FatalSourceError, RetriableSourceError, UncertainDeliveryError
 from core.settings import Settings
+from tests.campaigns.conftest import multipart
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "publish"
 GRAPH = "https://graph.facebook.com/v25.0"
@@ -55,22 +52,6 @@ def request(text: str = TEXT, media: Path | None = None) -> PublishRequest:
     )
 
 
-def multipart(request: requests.PreparedRequest) -> dict[str, Message]:
-    """Return the parts of a multipart/form-data body by field name."""
-    head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
-    body = request.body if isinstance(request.body, bytes) else str(request.body).encode()
-    message = BytesParser(policy=HTTP).parsebytes(head + body)
-    parts = message.iter_parts()  # type: ignore[attr-defined]
-    return {p.get_param("name", header="content-disposition"): p for p in parts}
-
-
-@pytest.fixture
-def image(tmp_path: Path) -> Path:
-    path = tmp_path / "berani-lapor.png"
-    Image.new("RGB", (64, 64), (200, 30, 40)).save(path)
-    return path
-
-
 # Publishing ----------------------------------------------------------------------------------
 
 
@@ -90,7 +71,8 @@ def test_a_photo_post_uploads_the_file_with_caption_and_alt_text(image: Path) ->
     published = publisher(facebook_app_secret="fake-app-secret").publish(request(media=image))
     assert published.external_id == POST  # the Page post, not the photo node
     assert published.url == f"https://www.facebook.com/{POST}"
-    parts = multipart(responses.calls[0].request)
+    sent = responses.calls[0].request
+    parts = multipart(sent.headers["Content-Type"], sent.body)
     assert parts["source"].get_content() == image.read_bytes()
     assert parts["source"].get_filename() == "berani-lapor.png"
     assert parts["caption"].get_content() == TEXT

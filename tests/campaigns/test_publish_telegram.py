@@ -7,9 +7,6 @@ import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -17,13 +14,13 @@ from urllib.parse import parse_qsl
 
 import pytest
 import telegram
-from PIL import Image
 from telegram.request import HTTPXRequest
 
 from campaigns.publishers.base import CannotTellError, PublishRequest
 from campaigns.publishers.telegram import TelegramPublisher
 from core.errors import FatalSourceError, RetriableSourceError, UncertainDeliveryError
 from core.settings import Settings
+from tests.campaigns.conftest import multipart
 from tests.fakehttp import send_json, serving
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "publish"
@@ -113,20 +110,6 @@ def request(text: str = TEXT, media: Path | None = None) -> PublishRequest:
     )
 
 
-def multipart(headers: dict[str, str], body: bytes) -> dict[str, Message]:
-    head = f"Content-Type: {headers['Content-Type']}\r\n\r\n".encode()
-    message = BytesParser(policy=HTTP).parsebytes(head + body)
-    parts = message.iter_parts()  # type: ignore[attr-defined]
-    return {p.get_param("name", header="content-disposition"): p for p in parts}
-
-
-@pytest.fixture
-def image(tmp_path: Path) -> Path:
-    path = tmp_path / "berani-lapor.png"
-    Image.new("RGB", (64, 64), (200, 30, 40)).save(path)
-    return path
-
-
 def test_a_photo_goes_to_the_channel_with_the_text_as_caption(api: FakeBotApi, image: Path) -> None:
     api.script("sendPhoto", 200, load("telegram_send_photo"))
     published = publisher(api.base_url).publish(request(media=image))
@@ -135,7 +118,7 @@ def test_a_photo_goes_to_the_channel_with_the_text_as_caption(api: FakeBotApi, i
     [(method, headers, body)] = api.sent()
     assert method == "sendPhoto"
     assert headers["Content-Type"].startswith("multipart/form-data")
-    parts = multipart(headers, body)
+    parts = multipart(headers["Content-Type"], body)
     assert parts["chat_id"].get_content() == "@lapor1708"
     assert parts["caption"].get_content() == TEXT
     assert parts["photo"].get_content() == image.read_bytes()

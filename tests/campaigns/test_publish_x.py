@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
-from PIL import Image
 from urllib3.exceptions import ProtocolError
 
 from campaigns.publishers.base import PublishRequest
@@ -59,13 +58,6 @@ def request(text: str = TEXT, media: Path | None = None) -> PublishRequest:
         alt_text=ALT if media else None,
         since=NOW,
     )
-
-
-@pytest.fixture
-def image(tmp_path: Path) -> Path:
-    path = tmp_path / "berani-lapor.png"
-    Image.new("RGB", (64, 64), (200, 30, 40)).save(path)
-    return path
 
 
 # Publishing ----------------------------------------------------------------------------------
