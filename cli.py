@@ -279,12 +279,9 @@ def cmd_forward(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
-    from campaigns.publishers.registry import Publishers, missing
+    from campaigns.publishers.registry import Publishers
     from campaigns.schedule import run_due
 
-    for channel in ("x", "facebook", "telegram"):
-        why = missing(channel, settings)
-        print(f"{channel:9} {'console (' + why + ')' if why else 'live'}")
     factory = _factory(settings)
     result = run_due(factory, Publishers(settings, factory), settings, utcnow)
     print(
@@ -337,11 +334,16 @@ def cmd_campaigns(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from campaigns.publishers.registry import missing
+    from core.outreach import PUBLISH_CHANNELS
     from listeners.registry import REGISTRY
 
     for spec in REGISTRY.values():
         reason = spec.off_reason(settings)
         print(f"{spec.label:22} {'off — ' + reason if reason else 'on'}")
+    for channel in PUBLISH_CHANNELS:
+        why = missing(channel, settings)
+        print(f"{'Publishing on ' + channel:22} {'console — ' + why if why else 'live'}")
     print(f"{'Store':22} {_where(settings)}")
     return 0
 

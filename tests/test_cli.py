@@ -24,6 +24,8 @@ def test_status_names_what_is_off_and_never_prints_a_secret(env, capsys):
     assert "SECRET-telegram-token" not in out
     assert "LAPOR_X_BEARER_TOKEN is not set" in out
     assert "Telegram" in out and "Demo stream" in out
+    # a bot token alone does not publish: campaign posts need the channel too
+    assert "Publishing on telegram console — LAPOR_TELEGRAM_CHANNEL_ID is not set" in out
 
 
 def test_listen_only_an_unknown_or_disabled_listener_is_a_sentence(env, capsys):
@@ -44,3 +46,12 @@ def test_import_of_a_missing_file_and_a_bad_map_are_sentences(env, capsys, tmp_p
 def test_quarantine_list_on_an_empty_store(env, capsys):
     assert cli.main(["quarantine", "list"]) == 0
     assert "quarantine is empty" in capsys.readouterr().out
+
+
+def test_campaigns_report_needs_an_id_and_a_folder_and_says_so(env, capsys):
+    assert cli.main(["campaigns", "report"]) == 2
+    assert "campaigns report needs the campaign id and --out FOLDER." in capsys.readouterr().err
+    assert cli.main(["campaigns", "report", "9", "--out", "x"]) == 2
+    assert "There is no campaign 9." in capsys.readouterr().err
+    assert cli.main(["campaigns", "list"]) == 0
+    assert "no campaigns yet" in capsys.readouterr().out
