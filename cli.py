@@ -305,13 +305,13 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_campaigns(args: argparse.Namespace, settings: Settings) -> int:
-    from campaigns.service import list_campaigns
+    from campaigns.views import campaign_rows
 
     factory = _factory(settings)
     today = local(utcnow(), settings.timezone).date()
     if args.action == "list":
         with factory() as session:
-            rows = list_campaigns(session, today)
+            rows = campaign_rows(session, today)
         for c in rows:
             tags = " ".join(f"#{t}" for t in c.hashtags)
             print(f"{c.id:4} {c.phase:9} {c.starts_on} – {c.ends_on}  {c.name}  {tags}  "

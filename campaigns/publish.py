@@ -337,19 +337,6 @@ def call(
     return Outcome(claim=claim, outcome="published", published=published)
 
 
-def publish_claim(
-    factory: sessionmaker[Session],
-    claim: Claim,
-    publisher: Publisher,
-    settings: Settings,
-    clock: Callable[[], datetime],
-) -> str:
-    """Make the platform call for one claimed version and settle it; return the outcome."""
-    outcome = call(claim, publisher, settings, clock)
-    settle(factory, claim.post_id, [outcome], clock())
-    return outcome.outcome
-
-
 def resolve_unknown(
     factory: sessionmaker[Session],
     variant_id: int,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.plan import Plan, hashtag_keys, parse_plan
@@ -150,22 +149,6 @@ def copy_campaign(
         return copy
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CampaignRow:
-    """A campaign as the list shows it."""
-
-    id: int
-    name: str
-    region_code: str | None
-    starts_on: date | None
-    ends_on: date | None
-    hashtags: list[str]
-    is_template: bool
-    phase: str  # planned | running | ended | template
-    posts: int
-    published: int
-
-
 def phase(campaign: Campaign, today: date) -> str:
     """Return "template", "planned" (not started), "running" or "ended" on `today`."""
     if campaign.is_template:
@@ -175,38 +158,6 @@ def phase(campaign: Campaign, today: date) -> str:
     if campaign.ends_on and today > campaign.ends_on:
         return "ended"
     return "running"
-
-
-def list_campaigns(session: Session, today: date) -> list[CampaignRow]:
-    """Return every campaign, newest start first, with its post counts and phase on `today`."""
-    counts = dict(
-        session.execute(select(Post.campaign_id, func.count()).group_by(Post.campaign_id)).all()
-    )
-    published = dict(
-        session.execute(
-            select(Post.campaign_id, func.count())
-            .where(Post.state == "published")
-            .group_by(Post.campaign_id)
-        ).all()
-    )
-    rows = session.scalars(
-        select(Campaign).order_by(Campaign.is_template, Campaign.starts_on.desc(), Campaign.id)
-    )
-    return [
-        CampaignRow(
-            id=c.id,
-            name=c.name,
-            region_code=c.region_code,
-            starts_on=c.starts_on,
-            ends_on=c.ends_on,
-            hashtags=list(c.hashtags),
-            is_template=c.is_template,
-            phase=phase(c, today),
-            posts=counts.get(c.id, 0),
-            published=published.get(c.id, 0),
-        )  # fmt: skip
-        for c in rows
-    ]
 
 
 def get_campaign(session: Session, campaign_id: int) -> Campaign:
@@ -222,10 +173,3 @@ def save_evaluation(
         campaign = _get(session, campaign_id)
         campaign.plan = {**campaign.plan, "evaluation": evaluation}
         campaign.updated_at = now
-
-
-def window_days(campaign: Campaign) -> int:
-    """Return the campaign's length in days (both ends counted), 0 without dates."""
-    if not campaign.starts_on or not campaign.ends_on:
-        return 0
-    return (campaign.ends_on - campaign.starts_on + timedelta(days=1)).days

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from campaigns import post_views, posts
-from campaigns.service import list_campaigns
+from campaigns import post_views, posts, views
 from content import copy
 from core.clock import local, utcnow
 from core.errors import InputError
@@ -225,11 +224,11 @@ acting_as_sidebar()
 st.title("Composer")
 show_flash()
 with reading() as session:
-    campaigns = list_campaigns(session, local(utcnow(), settings().timezone).date())
+    campaigns = views.campaign_rows(session, local(utcnow(), settings().timezone).date())
 if not campaigns:
     st.info("There is no campaign yet: plan one on the Campaigns page first.")
     st.stop()
-names = {c.id: c.name + (" (template)" if c.is_template else "") for c in campaigns}
+names = {c.id: c.name + (" (template)" if c.phase == "template" else "") for c in campaigns}
 top = st.columns([2, 3])
 cid = top[0].selectbox("Campaign", list(names), format_func=names.get, key="composer_campaign")
 with reading() as session:

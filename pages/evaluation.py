@@ -10,8 +10,8 @@ from streamlit.delta_generator import DeltaGenerator
 
 from campaigns import report
 from campaigns.evaluate import CampaignEvaluation, KpiStatus, evaluate, overall, save
-from campaigns.service import list_campaigns
 from campaigns.uplift import RISE
+from campaigns.views import campaign_rows
 from core.clock import local, utcnow
 from core.errors import InputError
 from pages.common import (
@@ -147,7 +147,7 @@ acting_as_sidebar()
 show_flash()
 today = local(utcnow()).date()
 with reading() as session:
-    started = [c for c in list_campaigns(session, today) if c.phase in ("running", "ended")]
+    started = campaign_rows(session, today, phases=("running", "ended"))
 if not started:
     st.info("No campaign has started yet. Plan one on the Campaigns page.")
     st.stop()

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from campaigns import posts
 from campaigns.plan import Plan, parse_plan
-from campaigns.service import copy_campaign, create_campaign, list_campaigns, plan_of, update_plan
+from campaigns.service import copy_campaign, create_campaign, plan_of, update_plan
+from campaigns.views import campaign_rows
 from core.audit import history
 from core.errors import InputError
 from core.outreach import Campaign, Post, PostVariant
@@ -21,10 +22,18 @@ def test_a_complete_plan_is_stored_with_its_queried_columns(factory):
     with factory() as s:
         stored = s.get(Campaign, campaign.id)
         plan = plan_of(stored)
-    assert (stored.region_code, stored.starts_on, stored.ends_on) == ("3578", date(2026, 12, 7), date(2027, 1, 31))
+    assert (stored.region_code, stored.starts_on, stored.ends_on) == (
+        "3578",
+        date(2026, 12, 7),
+        date(2027, 1, 31),
+    )
     assert stored.hashtags == ["beranilapor"]  # as the mention store keeps tags
     assert plan.messages.hashtags == ["BeraniLAPOR"]  # as the champion wrote it, without '#'
-    assert [k.metric for k in plan.objectives.kpis] == ["reports_uplift_pct", "hashtag_uses", "impressions"]
+    assert [k.metric for k in plan.objectives.kpis] == [
+        "reports_uplift_pct",
+        "hashtag_uses",
+        "impressions",
+    ]
     assert plan.resources.budget_rupiah == 25_000_000
     assert plan.problems() == []
 
@@ -62,13 +71,17 @@ def test_an_event_outside_the_dates_and_a_repeated_metric_are_refused():
     data["timing"]["events"] = [{"name": "CFD", "on": "2027-03-01"}]
     with pytest.raises(InputError, match="the event 'CFD' on 2027-03-01 is outside the campaign"):
         parse_plan(data)
-    twice = plan_data(objectives={"kpis": [{"metric": "reach", "target": 1}, {"metric": "reach", "target": 2}]})
+    twice = plan_data(
+        objectives={"kpis": [{"metric": "reach", "target": 1}, {"metric": "reach", "target": 2}]}
+    )
     with pytest.raises(InputError, match="each metric may have one target; repeated: reach"):
         parse_plan(twice)
 
 
 def test_a_half_made_plan_saves_and_lists_what_is_missing_step_by_step():
-    plan = parse_plan({"name": "Draf", "timing": {"starts_on": "2027-01-01", "ends_on": "2027-02-01"}})
+    plan = parse_plan(
+        {"name": "Draf", "timing": {"starts_on": "2027-01-01", "ends_on": "2027-02-01"}}
+    )
     assert plan.problems() == [
         "Step 1 (analysis): say what people in the region know of LAPOR!.",
         "Step 1 (analysis): describe the region's people (age, access, language).",
@@ -82,11 +95,15 @@ def test_a_half_made_plan_saves_and_lists_what_is_missing_step_by_step():
 
 
 def test_hashtags_lose_their_hash_and_repeats(factory):
-    plan = parse_plan(plan_data(messages={"hashtags": ["#BeraniLAPOR", "beranilapor", "AyokLAPOR"]}))
+    plan = parse_plan(
+        plan_data(messages={"hashtags": ["#BeraniLAPOR", "beranilapor", "AyokLAPOR"]})
+    )
     assert plan.messages.hashtags == ["BeraniLAPOR", "AyokLAPOR"]
 
 
-def test_editing_a_plan_keeps_the_systems_evaluation_and_audits_the_changed_steps(factory, campaign):
+def test_editing_a_plan_keeps_the_systems_evaluation_and_audits_the_changed_steps(
+    factory, campaign
+):
     with factory() as s:
         current = plan_of(s.get(Campaign, campaign.id)).model_dump(mode="json")
     current["audiences"]["primary"] = ["pelajar SMA"]
@@ -110,8 +127,13 @@ def test_a_copy_shifts_every_date_and_brings_posts_over_as_drafts(factory, campa
     with factory() as s:
         plan = plan_of(s.get(Campaign, copy.id))
         new_posts = s.scalars(select(Post).where(Post.campaign_id == copy.id)).all()
-        channels = s.scalars(select(PostVariant.channel).where(PostVariant.post_id == new_posts[0].id)).all()
-    assert (plan.timing.starts_on, plan.timing.ends_on) == (date(2027, 3, 1), date(2027, 1, 31) + shift)
+        channels = s.scalars(
+            select(PostVariant.channel).where(PostVariant.post_id == new_posts[0].id)
+        ).all()
+    assert (plan.timing.starts_on, plan.timing.ends_on) == (
+        date(2027, 3, 1),
+        date(2027, 1, 31) + shift,
+    )
     assert plan.timing.events[0].on == date(2026, 12, 13) + shift
     assert plan.tactics[1].on == date(2026, 12, 13) + shift
     assert plan.evaluation is None and plan.analysis.baseline is None
@@ -120,7 +142,7 @@ def test_a_copy_shifts_every_date_and_brings_posts_over_as_drafts(factory, campa
     ]
     assert sorted(channels) == ["facebook", "telegram", "x"]
     with factory() as s:
-        rows = {r.name: r.phase for r in list_campaigns(s, date(2026, 12, 10))}
+        rows = {r.name: r.phase for r in campaign_rows(s, date(2026, 12, 10))}
     assert rows == {"Berani LAPOR! Surabaya": "running", "Berani LAPOR! 2027": "template"}
 
 
