@@ -23,6 +23,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from campaigns.evaluate import CampaignEvaluation  # noqa: E402
 from campaigns.figures import WindowFigures  # noqa: E402
 from campaigns.windows import DayCount  # noqa: E402
+from core.numbers import format_number  # noqa: E402
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"  # DejaVu: Indonesian and "–", "×"
 LIGHT_RGB = {"green": (46, 160, 67), "amber": (230, 150, 0), "red": (200, 40, 40),
@@ -40,11 +41,8 @@ class Chart:
 
 
 def number(value: float | None, decimals: int = 0) -> str:
-    """Return a figure in Indonesian notation (1.607; 42,5), or "–" when unknown."""
-    if value is None:
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    """Return a figure in Indonesian notation with `decimals` places (1.607; 42,5), "–" if unknown."""
+    return "–" if value is None else format_number(value, decimals, trim=False)
 
 
 def _windows(e: CampaignEvaluation) -> list[tuple[str, WindowFigures]]:

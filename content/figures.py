@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from content.infographic import Bar, ChartSpec
-from content.numbers import format_number, format_percent
 from core.casework import Lead, Report
 from core.clock import JAKARTA, as_utc
 from core.errors import InputError
 from core.models import Mention
+from core.numbers import format_number, format_percent
 from core.taxonomy import sector_label
 
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from content.numbers import format_number, format_percent, format_rupiah
 from core.errors import InputError
+from core.numbers import format_number, format_percent, format_rupiah
 
 MAX_FIGURES = 3
 FIGURE_KINDS = ("count", "percent", "rupiah")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from content import copy
-from content.numbers import format_number
+from core.numbers import format_number
 from pages.common import md
 
 LEVEL_COLOURS = {"error": "red", "warning": "orange", "info": "gray"}

@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from campaigns.plan import KPI_METRICS, STEP_TITLES, TACTIC_KINDS, Plan
-from content.numbers import format_number
 from core.clock import utcnow
 from core.errors import InputError
+from core.numbers import format_number
 from pages.common import actor, flash, label, md, wib, write_factory
 
 try:  # campaigns.baseline is written alongside this form: the form works without it

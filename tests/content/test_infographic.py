@@ -30,7 +30,6 @@ from content.infographic import (
     spec_from_dict,
     spec_to_dict,
 )
-from content.numbers import format_count, format_number, format_percent, format_rupiah
 from core.errors import InputError
 from core.settings import Settings
 
@@ -91,42 +90,7 @@ def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-# Indonesian numbers --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "shown"),
-    [(1607, "1.607"), (1234567, "1.234.567"), (0, "0"), (999, "999"), (-1607, "-1.607")],
-)
-def test_thousands_are_grouped_with_dots(value: int, shown: str) -> None:
-    assert format_number(value) == shown
-
-
-@pytest.mark.parametrize(
-    ("share", "shown"),
-    [(0.425, "42,5%"), (0.42, "42%"), (0.4245, "42,5%"), (1.0, "100%"), (0.001, "0,1%")],
-)
-def test_percentages_use_a_decimal_comma(share: float, shown: str) -> None:
-    assert format_percent(share) == shown
-
-
-@pytest.mark.parametrize(
-    ("amount", "shown"),
-    [
-        (1_200_000_000, "Rp 1,2 miliar"),
-        (350_000_000, "Rp 350 juta"),
-        (2_000_000_000_000, "Rp 2 triliun"),
-        (999_960_000, "Rp 1 miliar"),
-        (950_000, "Rp 950.000"),
-    ],
-)
-def test_budgets_read_as_people_say_them(amount: int, shown: str) -> None:
-    assert format_rupiah(amount) == shown
-
-
-def test_counts_and_decimals() -> None:
-    assert format_count(1607, "laporan") == "1.607 laporan"
-    assert format_number(1234.56, 1) == "1.234,6"
+def test_key_figures_display_in_indonesian_notation() -> None:
     assert Figure(value=1607, label="laporan", unit="laporan").display == "1.607 laporan"
     assert Figure(value=0.425, kind="percent", label="x").display == "42,5%"
     assert Figure(value=1.2e9, kind="rupiah", label="x").display == "Rp 1,2 miliar"
