@@ -31,6 +31,7 @@ from core.settings import Settings
 TIMEOUT_SECONDS = 30
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
 TRANSIENT_CODES = frozenset({1, 2, 1200})  # 1200: Messenger "temporary send message failure"
+X_KEY_FIELDS = ("x_consumer_key", "x_consumer_secret", "x_access_token", "x_access_token_secret")
 X_USER_KEYS = (
     "LAPOR_X_CONSUMER_KEY, LAPOR_X_CONSUMER_SECRET, LAPOR_X_ACCESS_TOKEN and "
     "LAPOR_X_ACCESS_TOKEN_SECRET"
@@ -104,14 +105,14 @@ def read_image(source: str, path: Path, max_bytes: int) -> bytes:
 # X ------------------------------------------------------------------------------------------
 
 
+def x_keys_unset(settings: Settings) -> list[str]:
+    """Return the LAPOR_ names of the X user-context keys that are not set (posting needs all)."""
+    return [f"LAPOR_{name.upper()}" for name in X_KEY_FIELDS if not getattr(settings, name)]
+
+
 def x_keys(settings: Settings) -> tuple[str, str, str, str] | None:
     """Return the four user-context keys X needs to post, or None unless all are set."""
-    keys = (
-        settings.x_consumer_key,
-        settings.x_consumer_secret,
-        settings.x_access_token,
-        settings.x_access_token_secret,
-    )
+    keys = [getattr(settings, name) for name in X_KEY_FIELDS]
     values = tuple(k.get_secret_value() if k else "" for k in keys)
     return values if all(values) else None  # type: ignore[return-value]
 

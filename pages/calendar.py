@@ -10,16 +10,15 @@ from streamlit.delta_generator import DeltaGenerator
 
 from campaigns import posts, publish, views
 from core.clock import local, utcnow
-from core.errors import InputError
 from core.outreach import POST_STATES, PUBLISH_CHANNELS
 from pages.common import (
     acting_as_sidebar,
     actor,
-    flash,
     label,
     md,
     platform_label,
     reading,
+    reporting,
     settings,
     show_flash,
     wib,
@@ -50,38 +49,30 @@ def channels(item: views.CalendarItem | views.AttentionItem) -> str:
     )
 
 
-def retry(post_id: int) -> None:
+@reporting
+def retry(post_id: int) -> tuple[str, str]:
     """Publish a failed post's unpublished channels again, now (a button's callback)."""
-    try:
-        posts.retry(write_factory(), post_id, actor=actor(), now=utcnow())
-    except InputError as exc:
-        flash("error", str(exc))
-        return
-    flash("success", f"Post {post_id} is scheduled again: its unpublished channels go out now.")
+    posts.retry(write_factory(), post_id, actor=actor(), now=utcnow())
+    return "success", f"Post {post_id} is scheduled again: its unpublished channels go out now."
 
 
-def cancel(post_id: int) -> None:
+@reporting
+def cancel(post_id: int) -> tuple[str, str]:
     """Cancel a failed post (a button's callback)."""
-    try:
-        posts.cancel(write_factory(), post_id, actor=actor(), now=utcnow(),
-                     note="cancelled from the calendar after it failed")  # fmt: skip
-    except InputError as exc:
-        flash("error", str(exc))
-        return
-    flash("info", f"Post {post_id} is cancelled; channels that carry it keep it.")
+    posts.cancel(write_factory(), post_id, actor=actor(), now=utcnow(),
+                 note="cancelled from the calendar after it failed")  # fmt: skip
+    return "info", f"Post {post_id} is cancelled; channels that carry it keep it."
 
 
-def mark(variant_id: int, channel: str, posted: bool) -> None:
+@reporting
+def mark(variant_id: int, channel: str, posted: bool) -> tuple[str, str]:
     """Record what a person found on the channel for a version of unknown outcome."""
-    try:
-        publish.resolve_unknown(write_factory(), variant_id, posted=posted, actor=actor(),
-                                now=utcnow())  # fmt: skip
-    except InputError as exc:
-        flash("error", str(exc))
-        return
+    publish.resolve_unknown(write_factory(), variant_id, posted=posted, actor=actor(),
+                            now=utcnow())  # fmt: skip
     where = platform_label(channel)
-    flash("success", f"Marked posted on {where}." if posted
-          else f"Marked not posted on {where}: it goes out again now.")  # fmt: skip
+    if posted:
+        return "success", f"Marked posted on {where}."
+    return "success", f"Marked not posted on {where}: it goes out again now."
 
 
 def move(steps: int) -> None:

@@ -9,15 +9,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from campaigns.publishers.base import Publisher
 from campaigns.publishers.console import ConsolePublisher
 from core.outreach import PUBLISH_CHANNELS
+from core.platforms import x_keys_unset
 from core.settings import Settings
-
-X_KEYS = ("x_consumer_key", "x_consumer_secret", "x_access_token", "x_access_token_secret")
 
 
 def missing(channel: str, settings: Settings) -> str | None:
     """Return why `channel` posts to the console instead of the platform, or None when it is live."""
     if channel == "x":
-        unset = [f"LAPOR_{k.upper()}" for k in X_KEYS if not getattr(settings, k)]
+        unset = x_keys_unset(settings)
         return f"{', '.join(unset)} not set" if unset else None
     if channel == "facebook":
         if not settings.facebook_page_id:
