@@ -16,7 +16,6 @@ from telegram.warnings import PTBUserWarning
 
 from core.clock import from_epoch, utcnow
 from core.errors import BadPayloadError, FatalSourceError, RetriableSourceError, SourceError
-from core.logs import hide_in_logs
 from core.mentions import (
     Batch,
     MentionIn,
@@ -24,6 +23,7 @@ from core.mentions import (
     extract_hashtags,
     parse_each,
 )
+from core.platforms import hide_telegram_token
 from core.settings import Settings
 
 Obj = Mapping[str, Any]
@@ -219,11 +219,6 @@ def parse_updates(
     return Batch(mentions=tuple(mentions), quarantined=tuple(bad))
 
 
-def _hide_token_in_logs(token: str) -> None:
-    # httpx logs every request URL at INFO, and the Bot API puts the token in the URL path.
-    hide_in_logs(token, ("httpx", "telegram.Bot"), "<bot-token>")
-
-
 class TelegramListener:
     """Polls the Bot API's getUpdates; the cursor is {"offset": last update_id + 1}."""
 
@@ -236,9 +231,9 @@ class TelegramListener:
             token = settings.telegram_bot_token
             if token is None or not token.get_secret_value():
                 raise FatalSourceError(self.name, "LAPOR_TELEGRAM_BOT_TOKEN is not set")
-            _hide_token_in_logs(token.get_secret_value())  # before Bot() logs its URL
+            hide_telegram_token(token.get_secret_value())  # before Bot() logs its URL
             bot = telegram.Bot(token=token.get_secret_value(), base_url=settings.telegram_base_url)
-        _hide_token_in_logs(bot.token)
+        hide_telegram_token(bot.token)
         self._bot = bot
         self._bot_username = settings.telegram_bot_username
         self._watched = tuple(settings.watched_hashtags)
