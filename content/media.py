@@ -9,7 +9,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
@@ -300,7 +300,17 @@ def edit_alt_text(
         return asset
 
 
-def asset_path(media_dir: Path, asset: MediaAsset) -> Path:
+class StoredImage(Protocol):
+    """Anything that names a stored image: a MediaAsset row, or a console view of one."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def path(self) -> str: ...
+
+
+def asset_path(media_dir: Path, asset: StoredImage) -> Path:
     """Return the absolute path of an image's file.
 
     Raises InputError when the stored path leads outside `media_dir` or the file is missing.

@@ -100,8 +100,7 @@ def image(view: post_views.MediaView | None) -> None:
         st.caption("No image.")
         return
     try:
-        # asset_path reads only the row's id and path, which the view carries.
-        path = media.asset_path(Path(settings().media_dir), view)  # type: ignore[arg-type]
+        path = media.asset_path(Path(settings().media_dir), view)
     except InputError as exc:
         st.warning(str(exc))
     else:
